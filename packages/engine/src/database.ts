@@ -1,0 +1,310 @@
+import type { Keyspace } from './keyspace.js';
+import type { RedisValue } from './values/value.js';
+
+const INITIAL_CAPACITY = 16;
+const DEL = 'DEL';
+/** What expiry-time accessors return for a key without an expiry (Redis's getExpire). */
+export const NO_EXPIRY = -1;
+
+/**
+ * One of the numbered databases: keys, values, expiry times and the bookkeeping the snapshot
+ * needs, in dense parallel arrays indexed by slot.
+ *
+ * Keys live in slots 0..size-1; deleting a key moves the last slot into the hole. That gives
+ * O(1) random keys (RANDOMKEY), stateless SCAN cursors (scan slots from the top down: a key
+ * present throughout is never skipped) and a per-slot snapshot mark without an object per key.
+ *
+ * Every change to the keyspace goes through the methods in the "mutation API" section below.
+ * Each calls `beforeChange` while the old value is still in place, which is where a running
+ * snapshot serializes keys it has not reached yet. With no snapshot running the check is one
+ * field load and compare.
+ */
+export class Database {
+  /** This database's number; SWAPDB exchanges Database objects and renumbers them. */
+  index: number;
+
+  private readonly slots = new Map<string, number>();
+  private keys: string[] = [];
+  private values: RedisValue[] = [];
+  /**
+   * Absolute expiry in unix ms; NaN for none, so that `expires[slot] < now` is the whole
+   * expiry test on the lookup path.
+   */
+  private expires = new Float64Array(INITIAL_CAPACITY);
+  /** Snapshot epoch in which the slot's key was last serialized or created. */
+  private marks = new Uint32Array(INITIAL_CAPACITY);
+  /** Keyspace LRU clock (seconds) of the last access, for OBJECT IDLETIME. */
+  private accessed = new Uint32Array(INITIAL_CAPACITY);
+  /** Keys that have an expiry, for the active expire cycle and INFO's expires= count. */
+  private readonly volatileKeys = new Set<string>();
+  private expireCursor: Iterator<string> | null = null;
+
+  constructor(
+    private readonly keyspace: Keyspace,
+    index: number,
+  ) {
+    this.index = index;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  get volatileCount(): number {
+    return this.volatileKeys.size;
+  }
+
+  // ---- lookups --------------------------------------------------------------------------
+
+  /**
+   * The slot of a live key, or -1. A key is expired once the clock is past its expiry time
+   * (strictly, as in Redis). An expired key is handled by the keyspace's expiry policy: deleted
+   * (and a DEL propagated) on a primary, reported missing on a replica.
+   */
+  lookup(key: string): number {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return -1;
+    if (this.expires[slot] < this.keyspace.now && this.expireIfNeeded(slot)) return -1;
+    this.accessed[slot] = this.keyspace.lruClock;
+    return slot;
+  }
+
+  /** lookup() for commands that read, counting keyspace hits and misses. */
+  lookupRead(key: string): number {
+    const slot = this.lookup(key);
+    if (slot < 0) this.keyspace.stats.keyspaceMisses++;
+    else this.keyspace.stats.keyspaceHits++;
+    return slot;
+  }
+
+  /** lookup() without updating the access time (OBJECT, TYPE). */
+  lookupNoTouch(key: string): number {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return -1;
+    if (this.expires[slot] < this.keyspace.now && this.expireIfNeeded(slot)) return -1;
+    return slot;
+  }
+
+  /** The slot of a key whether or not it is logically expired, with no side effects. */
+  peek(key: string): number {
+    return this.slots.get(key) ?? -1;
+  }
+
+  value(slot: number): RedisValue {
+    return this.values[slot];
+  }
+
+  key(slot: number): string {
+    return this.keys[slot];
+  }
+
+  /** Absolute expiry in unix ms, or NO_EXPIRY. */
+  expireAt(slot: number): number {
+    const expireAt = this.expires[slot];
+    return Number.isNaN(expireAt) ? NO_EXPIRY : expireAt;
+  }
+
+  hasExpire(slot: number): boolean {
+    return !Number.isNaN(this.expires[slot]);
+  }
+
+  idleSeconds(slot: number): number {
+    return Math.max(0, this.keyspace.lruClock - this.accessed[slot]);
+  }
+
+  /** Whether the key in a slot is past its expiry time (whatever the expiry policy). */
+  isExpired(slot: number): boolean {
+    return this.expires[slot] < this.keyspace.now;
+  }
+
+  // ---- mutation API ---------------------------------------------------------------------
+
+  /** Adds a key that does not exist; returns its slot. */
+  add(key: string, value: RedisValue, expireAt = NO_EXPIRY): number {
+    const slot = this.keys.length;
+    if (slot === this.expires.length) this.resize(slot * 2);
+    this.slots.set(key, slot);
+    this.keys.push(key);
+    this.values.push(value);
+    this.marks[slot] = this.keyspace.epoch;
+    this.accessed[slot] = this.keyspace.lruClock;
+    if (expireAt === NO_EXPIRY) {
+      this.expires[slot] = NaN;
+    } else {
+      this.expires[slot] = expireAt;
+      this.volatileKeys.add(key);
+    }
+    this.keyspace.keyModified(this, key);
+    this.keyspace.keyCreated(this, key);
+    return slot;
+  }
+
+  /** Replaces an existing key's value (SET semantics): the expiry is cleared unless kept. */
+  overwrite(slot: number, value: RedisValue, keepTtl: boolean): void {
+    this.beforeChange(slot);
+    this.values[slot] = value;
+    if (!keepTtl && !Number.isNaN(this.expires[slot])) {
+      this.expires[slot] = NaN;
+      this.volatileKeys.delete(this.keys[slot]);
+    }
+    this.keyspace.keyModified(this, this.keys[slot]);
+  }
+
+  /** Sets a key whether or not it exists, with the given expiry. Returns the slot. */
+  set(key: string, value: RedisValue, expireAt = NO_EXPIRY): number {
+    const slot = this.lookup(key);
+    if (slot < 0) return this.add(key, value, expireAt);
+    this.overwrite(slot, value, false);
+    if (expireAt !== NO_EXPIRY) this.setExpire(slot, expireAt);
+    return slot;
+  }
+
+  /**
+   * The value of an existing key, for the caller to change in place. A caller that then does
+   * change it must call `modified(key)`, as Redis commands call signalModifiedKey.
+   */
+  writable(slot: number): RedisValue {
+    this.beforeChange(slot);
+    return this.values[slot];
+  }
+
+  /** Signals that a key changed in place (WATCH). */
+  modified(key: string): void {
+    this.keyspace.keyModified(this, key);
+  }
+
+  /** Deletes the key in a slot. */
+  remove(slot: number): void {
+    this.beforeChange(slot);
+    const key = this.keys[slot];
+    this.keyspace.keyModified(this, key);
+    if (!Number.isNaN(this.expires[slot])) this.volatileKeys.delete(key);
+    this.slots.delete(key);
+    const last = this.keys.length - 1;
+    if (slot !== last) {
+      const moved = this.keys[last];
+      this.keys[slot] = moved;
+      this.values[slot] = this.values[last];
+      this.expires[slot] = this.expires[last];
+      this.marks[slot] = this.marks[last];
+      this.accessed[slot] = this.accessed[last];
+      this.slots.set(moved, slot);
+    }
+    this.keys.pop();
+    this.values.pop();
+    if (last > INITIAL_CAPACITY * 4 && last < this.expires.length / 4) this.resize(this.expires.length / 2);
+  }
+
+  /** Deletes a live key; true if it existed. */
+  delete(key: string): boolean {
+    const slot = this.lookup(key);
+    if (slot < 0) return false;
+    this.remove(slot);
+    return true;
+  }
+
+  setExpire(slot: number, expireAt: number): void {
+    this.beforeChange(slot);
+    if (Number.isNaN(this.expires[slot])) this.volatileKeys.add(this.keys[slot]);
+    this.expires[slot] = expireAt;
+    this.keyspace.keyModified(this, this.keys[slot]);
+  }
+
+  /** Removes a key's expiry; false if it had none. */
+  persist(slot: number): boolean {
+    if (Number.isNaN(this.expires[slot])) return false;
+    this.beforeChange(slot);
+    this.expires[slot] = NaN;
+    this.volatileKeys.delete(this.keys[slot]);
+    this.keyspace.keyModified(this, this.keys[slot]);
+    return true;
+  }
+
+  // ---- snapshot support -----------------------------------------------------------------
+
+  /**
+   * Called by a snapshot walker visiting a slot: true if the key still has to be serialized in
+   * this epoch (it is then marked done), false if it was serialized already or born later.
+   */
+  claim(slot: number, epoch: number): boolean {
+    if (this.marks[slot] >= epoch) return false;
+    this.marks[slot] = epoch;
+    return true;
+  }
+
+  private beforeChange(slot: number): void {
+    const snapshot = this.keyspace.snapshot;
+    if (snapshot !== null && this.marks[slot] < snapshot.epoch) {
+      this.marks[slot] = snapshot.epoch;
+      snapshot.observer.beforeChange(this, slot);
+    }
+  }
+
+  // ---- expiry ---------------------------------------------------------------------------
+
+  /**
+   * Applies the expiry policy to an expired key. Returns true when the key must be treated as
+   * missing.
+   */
+  private expireIfNeeded(slot: number): boolean {
+    const policy = this.keyspace.expiryPolicy;
+    if (policy === 'ignore') return false;
+    if (policy === 'hide') return true;
+    this.deleteExpired(slot);
+    return true;
+  }
+
+  /** Deletes an expired key and propagates the deletion as DEL, as a primary does. */
+  private deleteExpired(slot: number): void {
+    const key = this.keys[slot];
+    this.remove(slot);
+    this.keyspace.stats.expiredKeys++;
+    this.keyspace.propagate(this.index, [DEL, key]);
+  }
+
+  /** Active expiry deletes keys one execution unit at a time, each its own DEL. */
+  private deleteExpiredAlone(slot: number): void {
+    this.deleteExpired(slot);
+    this.keyspace.commitEffects();
+  }
+
+  /**
+   * One step of the active expire cycle: looks at up to `samples` keys with an expiry and
+   * deletes the expired ones. Returns [sampled, expired].
+   */
+  expireCycleStep(samples: number): [number, number] {
+    if (this.volatileKeys.size === 0 || this.keyspace.expiryPolicy !== 'delete') return [0, 0];
+    let sampled = 0;
+    let expired = 0;
+    const now = this.keyspace.now;
+    while (sampled < samples) {
+      if (this.expireCursor === null) this.expireCursor = this.volatileKeys.values();
+      const next = this.expireCursor.next();
+      if (next.done === true) {
+        this.expireCursor = null;
+        break;
+      }
+      sampled++;
+      const slot = this.slots.get(next.value);
+      if (slot === undefined) continue;
+      if (this.expires[slot] < now) {
+        this.deleteExpiredAlone(slot);
+        expired++;
+      }
+    }
+    return [sampled, expired];
+  }
+
+  private resize(capacity: number): void {
+    const expires = new Float64Array(capacity);
+    const marks = new Uint32Array(capacity);
+    const accessed = new Uint32Array(capacity);
+    const used = this.keys.length;
+    expires.set(this.expires.subarray(0, used));
+    marks.set(this.marks.subarray(0, used));
+    accessed.set(this.accessed.subarray(0, used));
+    this.expires = expires;
+    this.marks = marks;
+    this.accessed = accessed;
+  }
+}

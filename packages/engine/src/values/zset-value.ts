@@ -1,0 +1,82 @@
+import { ScoreIndex } from './score-index.js';
+
+/**
+ * A Redis sorted set: members with their scores in dense arrays (O(1) ZSCORE through the
+ * position map, stable positions for ZSCAN cursors), plus the ordered index for ranks and
+ * ranges. `isListpack` tracks the encoding redis-server would use, which shows in OBJECT
+ * ENCODING and in ZSCAN answering a small set in one call.
+ */
+export class ZSetValue {
+  readonly order = new ScoreIndex();
+  isListpack = true;
+  private readonly positions = new Map<string, number>();
+  private readonly members: string[] = [];
+  private readonly scores: number[] = [];
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  score(member: string): number | undefined {
+    const at = this.positions.get(member);
+    return at === undefined ? undefined : this.scores[at];
+  }
+
+  /** Sets a member's score; true when the member is new. */
+  set(member: string, score: number): boolean {
+    const at = this.positions.get(member);
+    if (at !== undefined) {
+      const old = this.scores[at];
+      if (old !== score) {
+        this.order.delete(old, member);
+        this.order.insert(score, member);
+        this.scores[at] = score;
+      }
+      return false;
+    }
+    this.positions.set(member, this.members.length);
+    this.members.push(member);
+    this.scores.push(score);
+    this.order.insert(score, member);
+    return true;
+  }
+
+  delete(member: string): boolean {
+    const at = this.positions.get(member);
+    if (at === undefined) return false;
+    this.order.delete(this.scores[at], member);
+    this.positions.delete(member);
+    const last = this.members.length - 1;
+    if (at !== last) {
+      const moved = this.members[last];
+      this.members[at] = moved;
+      this.scores[at] = this.scores[last];
+      this.positions.set(moved, at);
+    }
+    this.members.pop();
+    this.scores.pop();
+    return true;
+  }
+
+  /** 0-based rank in ascending order, or -1. */
+  rank(member: string): number {
+    const score = this.score(member);
+    return score === undefined ? -1 : this.order.rank(score, member);
+  }
+
+  /** Member at a dense position (ZSCAN), not a rank. */
+  memberAt(position: number): string {
+    return this.members[position];
+  }
+
+  scoreAt(position: number): number {
+    return this.scores[position];
+  }
+
+  clone(): ZSetValue {
+    const copy = new ZSetValue();
+    copy.isListpack = this.isListpack;
+    for (let i = 0; i < this.members.length; i++) copy.set(this.members[i], this.scores[i]);
+    return copy;
+  }
+}

@@ -1,0 +1,658 @@
+import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import {
+  type CommandSpec,
+  CommandFlags,
+  CommandTable,
+  type Database,
+  engineCommands,
+  Keyspace,
+  type KeyspaceListener,
+  RedisError,
+} from '@understudy/engine';
+import { ProtocolError } from '@understudy/protocol';
+import { BlockingRegistry } from './blocking.js';
+import { Client } from './client.js';
+import { serverCommands } from './commands/index.js';
+import type { ServerConfig } from './config/server-config.js';
+import type { Logger } from './logger.js';
+import { PubSub } from './pubsub.js';
+import { WatchRegistry } from './watch.js';
+
+export const REDIS_VERSION = '7.0.15';
+
+/** Per-command counters behind INFO commandstats. */
+export interface CommandStats {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+export interface ServerStats {
+  connectionsReceived: number;
+  rejectedConnections: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  /** Error replies by their code (INFO errorstats). */
+  errors: Map<string, number>;
+  commands: Map<string, CommandStats>;
+}
+
+/** The command being executed, which a blocking command parks with its client. */
+interface CurrentCommand {
+  spec: CommandSpec<Client>;
+  argv: string[];
+}
+
+/** Commands that run immediately even inside MULTI. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Commands a RESP2 client may send while subscribed. */
+const PUBSUB_CONTEXT = new Set(['ping', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'quit', 'reset']);
+const MAX_CLIENTS_REACHED = Buffer.from('-ERR max number of clients reached\r\n');
+const PROTECTED_MODE = Buffer.from(
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+    'In this mode connections are only accepted from the loopback interface. ' +
+    'To accept other connections, set a password (requirepass) or turn protected mode off ' +
+    "(CONFIG SET protected-mode no from a local connection, or --protected-mode no at startup), " +
+    'making sure the server is not reachable from untrusted networks.\r\n',
+);
+
+/**
+ * The server process: listeners, clients, the command loop and what spans clients (pub/sub,
+ * WATCH, blocked clients, CLIENT PAUSE, MONITOR).
+ */
+export class Server {
+  readonly keyspace: Keyspace;
+  readonly table = new CommandTable<Client>();
+  readonly clients = new Map<number, Client>();
+  readonly pubsub = new PubSub();
+  readonly watches: WatchRegistry;
+  readonly blocking = new BlockingRegistry(this);
+  readonly monitors = new Set<Client>();
+  readonly startedAt = Date.now();
+  readonly stats: ServerStats = {
+    connectionsReceived: 0,
+    rejectedConnections: 0,
+    commandsProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    errors: new Map(),
+    commands: new Map(),
+  };
+  /** Set while the dataset loads at startup: most commands answer -LOADING. */
+  loading = false;
+  /** CLIENT PAUSE: until when, and whether only writes wait. */
+  pause: { until: number; writesOnly: boolean; timer: NodeJS.Timeout } | null = null;
+  currentCommand: CurrentCommand = { spec: null as unknown as CommandSpec<Client>, argv: [] };
+
+  private readonly listeners: NetServer[] = [];
+  private nextClientId = 1;
+  private executionDepth = 0;
+  private readonly pending: Client[] = [];
+  private flushScheduled = false;
+  private cron: NodeJS.Timeout | null = null;
+  private shuttingDown = false;
+  private readonly keyspaceEvents: KeyspaceListener;
+
+  constructor(
+    readonly config: ServerConfig,
+    readonly log: Logger,
+  ) {
+    this.keyspace = new Keyspace(config.get('databases'));
+    this.watches = new WatchRegistry(this.keyspace);
+    this.table.register(engineCommands);
+    this.table.register(serverCommands);
+    this.applyLimits();
+    config.onChange((name) => this.configChanged(name));
+    const watches = this.watches;
+    const blocking = this.blocking;
+    this.keyspaceEvents = {
+      keyModified: (db, key) => watches.touched(db, key),
+      keyCreated: (db, key) => blocking.keyCreated(db, key),
+      databaseReplaced: (index, previous, current) => {
+        watches.databaseReplaced(index, previous, current);
+        blocking.databaseReplaced(index, current);
+      },
+    };
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const port = this.config.get('port');
+    if (port !== 0) {
+      for (const address of this.config.get('bind')) await this.listenTcp(address, port);
+    }
+    const unixsocket = this.config.get('unixsocket');
+    if (unixsocket !== '') await this.listenUnix(unixsocket);
+    const pidfile = this.config.get('pidfile');
+    if (pidfile !== '') writeFileSync(pidfile, `${process.pid}\n`);
+    this.startCron();
+    this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
+  }
+
+  private listenTcp(bindAddress: string, port: number): Promise<void> {
+    const optional = bindAddress.startsWith('-');
+    const spec = optional ? bindAddress.slice(1) : bindAddress;
+    const host = spec === '*' ? '0.0.0.0' : spec === '::*' ? '::' : spec;
+    return new Promise((resolve, reject) => {
+      const listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      listener.once('error', (error: NodeJS.ErrnoException) => {
+        if (optional && (error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT')) {
+          this.log.warn({ address: host, port, code: error.code }, 'Optional bind address not available, skipped');
+          resolve();
+        } else {
+          reject(new Error(`Could not create server TCP listening socket ${host}:${port}: ${error.message}`));
+        }
+      });
+      listener.listen({ host, port, backlog: this.config.get('tcp-backlog'), ipv6Only: host.includes(':') }, () => {
+        listener.removeAllListeners('error');
+        listener.on('error', (error) => this.log.warn({ err: error }, 'Listener error'));
+        this.listeners.push(listener);
+        resolve();
+      });
+    });
+  }
+
+  private listenUnix(path: string): Promise<void> {
+    try {
+      unlinkSync(path);
+    } catch {
+      // No stale socket file to remove.
+    }
+    return new Promise((resolve, reject) => {
+      const listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      listener.once('error', reject);
+      listener.listen(path, () => {
+        const mode = this.config.get('unixsocketperm');
+        if (mode !== 0) chmodSync(path, mode);
+        this.listeners.push(listener);
+        resolve();
+      });
+    });
+  }
+
+  /** Addresses the server listens on (tests bind port 0 and read the real port here). */
+  addresses(): { address: string; port: number }[] {
+    const result: { address: string; port: number }[] = [];
+    for (const listener of this.listeners) {
+      const address = listener.address();
+      if (address !== null && typeof address === 'object') result.push({ address: address.address, port: address.port });
+    }
+    return result;
+  }
+
+  /** Stops listening and disconnects every client. */
+  async close(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (this.cron !== null) clearInterval(this.cron);
+    if (this.pause !== null) clearTimeout(this.pause.timer);
+    for (const client of this.clients.values()) {
+      this.flush(client);
+      client.socket.destroy();
+    }
+    await Promise.all(this.listeners.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve()))));
+    const unixsocket = this.config.get('unixsocket');
+    if (unixsocket !== '') {
+      try {
+        unlinkSync(unixsocket);
+      } catch {
+        // Already gone.
+      }
+    }
+    const pidfile = this.config.get('pidfile');
+    if (pidfile !== '') {
+      try {
+        unlinkSync(pidfile);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  // ---- connections ----------------------------------------------------------------------
+
+  private accept(socket: Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.config.get('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => undefined);
+      socket.end(MAX_CLIENTS_REACHED);
+      return;
+    }
+    const remote = socket.remoteAddress;
+    const local = remote === undefined || isLoopback(remote);
+    if (this.config.get('protected-mode') && this.config.get('requirepass') === '' && !local) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => undefined);
+      socket.end(PROTECTED_MODE);
+      return;
+    }
+    const address = remote === undefined ? `${this.config.get('unixsocket')}:0` : formatAddress(remote, socket.remotePort ?? 0);
+    const localAddress = socket.localAddress === undefined ? `${this.config.get('unixsocket')}:0` : formatAddress(socket.localAddress, socket.localPort ?? 0);
+    const client = new Client(this, socket, this.nextClientId++, address, localAddress);
+    this.clients.set(client.id, client);
+    const keepalive = this.config.get('tcp-keepalive');
+    if (keepalive > 0 && remote !== undefined) socket.setKeepAlive(true, keepalive * 1000);
+    socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.freeClient(client));
+  }
+
+  private onData(client: Client, chunk: Buffer): void {
+    if (client.closed) return;
+    client.lastInteraction = Date.now();
+    this.stats.netInputBytes += chunk.length;
+    try {
+      client.parser.append(chunk);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.log.warn({ client: client.address, id: client.id, qbuf: client.parser.bufferedBytes }, 'Closing client that reached max query buffer length');
+      this.closeClient(client);
+      return;
+    }
+    this.processInput(client);
+    this.flushPending();
+  }
+
+  /** Runs the commands a client has sent, in order, until it blocks or runs out of input. */
+  processInput(client: Client): void {
+    const parser = client.parser;
+    while (client.blocked === null && client.paused === null && !client.closeAfterReply && !client.closed) {
+      let argv: string[] | null;
+      try {
+        argv = parser.next();
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        if (error.reply) client.output.error(`ERR ${error.message}`);
+        this.log.debug({ client: client.address, id: client.id, reason: error.reason }, 'Protocol error from client');
+        client.closeAfterReply = true;
+        break;
+      }
+      if (argv === null) break;
+      this.processCommand(client, argv);
+    }
+    this.markPending(client);
+  }
+
+  /**
+   * Checks a command the way redis-server's processCommand does, in the same order, then runs
+   * it, queues it (MULTI) or parks it (CLIENT PAUSE).
+   */
+  processCommand(client: Client, argv: string[]): void {
+    const first = argv[0];
+    if (first.length <= 5 && (first.toLowerCase() === 'post' || first.toLowerCase() === 'host:')) {
+      this.log.warn({ client: client.address }, 'Possible SECURITY ATTACK detected: POST or Host: sent to the Redis port. Connection aborted.');
+      this.closeClient(client);
+      return;
+    }
+    let spec: CommandSpec<Client>;
+    try {
+      spec = this.table.resolve(argv);
+    } catch (error) {
+      if (!(error instanceof RedisError)) throw error;
+      this.reject(client, error, this.table.get(first) ?? null);
+      return;
+    }
+    if (!client.authenticated && !spec.has(CommandFlags.no_auth)) {
+      this.reject(client, new RedisError('Authentication required.', 'NOAUTH'), spec);
+      return;
+    }
+    if (client.multi !== null && spec.has(CommandFlags.no_multi)) {
+      this.reject(client, new RedisError('Command not allowed inside a transaction'), spec);
+      return;
+    }
+    if (spec.name === 'debug' || spec.fullName.startsWith('debug|')) {
+      const allowed = this.config.get('enable-debug-command');
+      if (allowed === 'no' || (allowed === 'local' && !isLocalClient(client))) {
+        this.reject(
+          client,
+          new RedisError(
+            'DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+          ),
+          spec,
+        );
+        return;
+      }
+    }
+    if (client.inPubSubContext && !PUBSUB_CONTEXT.has(spec.name)) {
+      this.reject(
+        client,
+        new RedisError(`Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
+        spec,
+      );
+      return;
+    }
+    if (this.loading && !spec.has(CommandFlags.loading)) {
+      this.reject(client, new RedisError('Redis is loading the dataset in memory', 'LOADING'), spec);
+      return;
+    }
+    if (this.pause !== null && this.mustWaitForPause(spec, client)) {
+      client.paused = { spec, argv };
+      return;
+    }
+    if (client.multi !== null && !TRANSACTION_CONTROL.has(spec.name)) {
+      client.multi.push({ spec, argv });
+      client.reply.simple('QUEUED');
+      return;
+    }
+    this.call(client, spec, argv);
+    this.blocking.serveReady();
+  }
+
+  /** A command refused before running: the error reply, and a failed MULTI if one is open. */
+  private reject(client: Client, error: RedisError, spec: CommandSpec<Client> | null): void {
+    client.reply.error(error.reply);
+    this.countError(error.code);
+    if (spec !== null) this.commandStats(spec).rejectedCalls++;
+    if (client.multi !== null) client.multiFailed = true;
+  }
+
+  /** Runs a command and records its statistics; the effects of an outermost call are committed. */
+  call(client: Client, spec: CommandSpec<Client>, argv: string[]): void {
+    const outermost = this.executionDepth === 0;
+    if (outermost) this.keyspace.setTime(Date.now());
+    this.executionDepth++;
+    this.currentCommand = { spec, argv };
+    if (this.monitors.size > 0 && !spec.has(CommandFlags.skip_monitor) && !spec.has(CommandFlags.admin)) {
+      this.feedMonitors(client, argv);
+    }
+    const stats = this.commandStats(spec);
+    const started = performance.now();
+    try {
+      spec.handler!(client, argv);
+    } catch (error) {
+      if (error instanceof RedisError) {
+        client.reply.error(error.reply);
+        this.countError(error.code);
+        stats.failedCalls++;
+      } else {
+        this.log.error({ err: error, command: spec.fullName }, 'Command failed unexpectedly');
+        client.reply.error('ERR internal error while executing the command');
+        this.countError('ERR');
+        stats.failedCalls++;
+      }
+    } finally {
+      this.executionDepth--;
+    }
+    stats.calls++;
+    stats.usec += Math.round((performance.now() - started) * 1000);
+    this.stats.commandsProcessed++;
+    client.lastCommand = spec.fullName;
+    if (outermost) this.keyspace.commitEffects();
+    client.commandDone();
+  }
+
+  commandStats(spec: CommandSpec<Client>): CommandStats {
+    let stats = this.stats.commands.get(spec.fullName);
+    if (stats === undefined) {
+      stats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+      this.stats.commands.set(spec.fullName, stats);
+    }
+    return stats;
+  }
+
+  countError(code: string): void {
+    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+  }
+
+  // ---- output ---------------------------------------------------------------------------
+
+  /** Notes that a client has replies to send; they go out before the next I/O wait. */
+  markPending(client: Client): void {
+    if (client.pendingFlush) return;
+    client.pendingFlush = true;
+    this.pending.push(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  flushPending(): void {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const client = pending[i];
+      client.pendingFlush = false;
+      this.flush(client);
+    }
+    pending.length = 0;
+  }
+
+  /** Hands a client's pending replies to its socket and enforces its output buffer limits. */
+  flush(client: Client): void {
+    if (client.closed) return;
+    const out = client.output.take();
+    const socket = client.socket;
+    if (out !== null) {
+      this.stats.netOutputBytes += out.length;
+      if (client.closeAfterReply) {
+        socket.end(out);
+        return;
+      }
+      socket.write(out);
+      this.checkOutputLimits(client);
+    } else if (client.closeAfterReply) {
+      socket.end();
+    }
+  }
+
+  private checkOutputLimits(client: Client): void {
+    const limits = this.config.get('client-output-buffer-limit');
+    const limit = client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
+    if (limit.hard === 0 && limit.soft === 0) return;
+    const used = client.socket.writableLength;
+    const now = Date.now();
+    let exceeded = limit.hard > 0 && used >= limit.hard;
+    if (!exceeded && limit.soft > 0 && used >= limit.soft) {
+      if (client.softLimitSince === 0) client.softLimitSince = now;
+      exceeded = now - client.softLimitSince >= limit.softSeconds * 1000;
+    } else if (used < limit.soft) {
+      client.softLimitSince = 0;
+    }
+    if (exceeded) {
+      this.log.warn({ client: client.address, id: client.id, omem: used }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
+      this.closeClient(client);
+    }
+  }
+
+  // ---- clients --------------------------------------------------------------------------
+
+  /** Closes a connection at once, dropping unsent replies. */
+  closeClient(client: Client): void {
+    if (client.closed) return;
+    client.socket.destroy();
+    this.freeClient(client);
+  }
+
+  private freeClient(client: Client): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.clients.delete(client.id);
+    this.blocking.unblock(client);
+    this.watches.unwatchAll(client);
+    this.pubsub.forget(client);
+    this.monitors.delete(client);
+    this.listenerNeeded();
+  }
+
+  /**
+   * Serves a parked command from a key that was just created. Returns false when the key
+   * cannot serve it and the client stays parked; an error reply also ends the wait.
+   */
+  serveBlocked(client: Client, key: string): boolean {
+    const state = client.blocked!;
+    const serve = state.spec.serveBlocked!;
+    this.keyspace.setTime(Date.now());
+    this.currentCommand = { spec: state.spec, argv: state.argv };
+    let served: boolean;
+    try {
+      served = serve(client, state.argv, key);
+    } catch (error) {
+      if (!(error instanceof RedisError)) throw error;
+      client.reply.error(error.reply);
+      this.countError(error.code);
+      served = true;
+    }
+    this.keyspace.commitEffects();
+    if (!served) return false;
+    const stats = this.commandStats(state.spec);
+    stats.calls++;
+    this.stats.commandsProcessed++;
+    this.blocking.unblock(client);
+    this.resumeClient(client);
+    return true;
+  }
+
+  /** Continues with input that arrived while a client was blocked or paused. */
+  resumeClient(client: Client): void {
+    this.markPending(client);
+    setImmediate(() => {
+      if (client.closed) return;
+      this.processInput(client);
+      this.flushPending();
+    });
+  }
+
+  /** Attaches the keyspace listener only while WATCH or blocked clients need it. */
+  listenerNeeded(): void {
+    this.keyspace.listener = this.watches.active || this.blocking.count > 0 ? this.keyspaceEvents : null;
+  }
+
+  private mustWaitForPause(spec: CommandSpec<Client>, client: Client): boolean {
+    const pause = this.pause!;
+    if (!pause.writesOnly) return true;
+    if (spec.name === 'exec' && client.multi !== null) return client.multi.some((queued) => queued.spec.has(CommandFlags.write));
+    return spec.has(CommandFlags.write) || spec.has(CommandFlags.may_replicate);
+  }
+
+  /** Ends CLIENT PAUSE and runs the commands it held back. */
+  unpause(): void {
+    if (this.pause === null) return;
+    clearTimeout(this.pause.timer);
+    this.pause = null;
+    for (const client of this.clients.values()) {
+      const parked = client.paused;
+      if (parked === null) continue;
+      client.paused = null;
+      this.processCommand(client, parked.argv);
+      this.resumeClient(client);
+    }
+  }
+
+  private feedMonitors(client: Client, argv: string[]): void {
+    const now = Date.now();
+    const seconds = Math.floor(now / 1000);
+    const micros = String((now % 1000) * 1000).padStart(6, '0');
+    const where = client.socket.remoteAddress === undefined ? 'unix:' + this.config.get('unixsocket') : client.address;
+    const line = `${seconds}.${micros} [${client.dbIndex} ${where}] ${argv.map(quoteForMonitor).join(' ')}`;
+    for (const monitor of this.monitors) {
+      monitor.reply.simple(line);
+      this.markPending(monitor);
+    }
+  }
+
+  // ---- configuration --------------------------------------------------------------------
+
+  private applyLimits(): void {
+    const limits = this.keyspace.limits;
+    const config = this.config;
+    limits.hashMaxListpackEntries = config.get('hash-max-listpack-entries');
+    limits.hashMaxListpackValue = config.get('hash-max-listpack-value');
+    limits.setMaxIntsetEntries = config.get('set-max-intset-entries');
+    limits.zsetMaxListpackEntries = config.get('zset-max-listpack-entries');
+    limits.zsetMaxListpackValue = config.get('zset-max-listpack-value');
+    limits.maxStringLength = config.get('proto-max-bulk-len');
+  }
+
+  private configChanged(name: string): void {
+    this.applyLimits();
+    switch (name) {
+      case 'proto-max-bulk-len':
+      case 'client-query-buffer-limit':
+        for (const client of this.clients.values()) this.applyParserLimits(client);
+        break;
+      case 'hz':
+        this.startCron();
+        break;
+      case 'loglevel':
+        break;
+      default:
+        break;
+    }
+  }
+
+  applyParserLimits(client: Client): void {
+    client.parser.maxBulkLength = this.config.get('proto-max-bulk-len');
+    client.parser.queryBufferLimit = this.config.get('client-query-buffer-limit');
+  }
+
+  // ---- periodic work --------------------------------------------------------------------
+
+  private startCron(): void {
+    if (this.cron !== null) clearInterval(this.cron);
+    const hz = Math.min(500, Math.max(1, this.config.get('hz')));
+    let ticks = 0;
+    this.cron = setInterval(() => {
+      this.keyspace.setTime(Date.now());
+      this.keyspace.activeExpireCycle(hz);
+      if (++ticks % hz === 0) this.closeIdleClients();
+      this.flushPending();
+    }, Math.round(1000 / hz));
+    this.cron.unref();
+  }
+
+  private closeIdleClients(): void {
+    const timeout = this.config.get('timeout');
+    if (timeout === 0) return;
+    const now = Date.now();
+    for (const client of this.clients.values()) {
+      if (client.blocked !== null || client.subscriptionCount > 0 || client.monitor) continue;
+      if (now - client.lastInteraction > timeout * 1000) {
+        this.log.debug({ client: client.address, id: client.id }, 'Closing idle client');
+        this.closeClient(client);
+      }
+    }
+  }
+}
+
+function isLoopback(address: string): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.');
+}
+
+function isLocalClient(client: Client): boolean {
+  const remote = client.socket.remoteAddress;
+  return remote === undefined || isLoopback(remote);
+}
+
+function formatAddress(address: string, port: number): string {
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return `${plain}:${port}`;
+}
+
+/** MONITOR prints arguments quoted the way Redis's sdscatrepr does. */
+export function quoteForMonitor(arg: string): string {
+  let out = '"';
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    switch (c) {
+      case 0x5c: out += '\\\\'; break;
+      case 0x22: out += '\\"'; break;
+      case 0x0a: out += '\\n'; break;
+      case 0x0d: out += '\\r'; break;
+      case 0x09: out += '\\t'; break;
+      case 0x07: out += '\\a'; break;
+      case 0x08: out += '\\b'; break;
+      default:
+        out += c >= 0x20 && c < 0x7f ? arg[i] : `\\x${c.toString(16).padStart(2, '0')}`;
+    }
+  }
+  return out + '"';
+}
+
+export type { Database };
