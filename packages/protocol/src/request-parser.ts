@@ -68,6 +68,7 @@ export class RequestParser {
     if (this.tailBytes > 0) {
       if (this.waitingFor > this.bufferedBytes) return null;
       this.mergeTail();
+      this.waitingFor = 0;
     }
     for (;;) {
       const buf = this.buf;
@@ -133,7 +134,6 @@ export class RequestParser {
         this.argsLeft--;
       }
       this.pos = pos;
-      this.waitingFor = 0;
       this.argv = null;
       return argv;
     }

@@ -93,6 +93,8 @@ export class Server {
   private executionDepth = 0;
   private readonly pending: Client[] = [];
   private flushScheduled = false;
+  /** True while a client's input is being executed (its output is flushed right after). */
+  private dispatching = false;
   private cron: NodeJS.Timeout | null = null;
   private shuttingDown = false;
   private readonly keyspaceEvents: KeyspaceListener;
@@ -255,8 +257,11 @@ export class Server {
       this.closeClient(client);
       return;
     }
+    this.dispatching = true;
     this.processInput(client);
-    this.flushPending();
+    this.dispatching = false;
+    this.flush(client);
+    if (this.pending.length > 0) this.flushPending();
   }
 
   /** Runs the commands a client has sent, in order, until it blocks or runs out of input. */
@@ -276,7 +281,6 @@ export class Server {
       if (argv === null) break;
       this.processCommand(client, argv);
     }
-    this.markPending(client);
   }
 
   /**
@@ -402,12 +406,16 @@ export class Server {
 
   // ---- output ---------------------------------------------------------------------------
 
-  /** Notes that a client has replies to send; they go out before the next I/O wait. */
+  /**
+   * Notes that a client other than the one being served has replies to send (pub/sub, MONITOR,
+   * unblocked clients). They go out at the end of the current dispatch, or on the next tick when
+   * the output was produced outside one (timers).
+   */
   markPending(client: Client): void {
     if (client.pendingFlush) return;
     client.pendingFlush = true;
     this.pending.push(client);
-    if (!this.flushScheduled) {
+    if (!this.dispatching && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushPending());
     }
@@ -514,7 +522,10 @@ export class Server {
     this.markPending(client);
     setImmediate(() => {
       if (client.closed) return;
+      this.dispatching = true;
       this.processInput(client);
+      this.dispatching = false;
+      this.flush(client);
       this.flushPending();
     });
   }
