@@ -20,6 +20,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const log = createLogger({ level: config.get('loglevel'), logfile: config.get('logfile') });
   const server = new Server(config, log);
+  server.onShutdown = () => process.exit(0);
   try {
     await server.start();
   } catch (error) {

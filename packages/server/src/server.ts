@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
@@ -16,11 +18,14 @@ import { BlockingRegistry } from './blocking.js';
 import { Client } from './client.js';
 import { serverCommands } from './commands/index.js';
 import type { ServerConfig } from './config/server-config.js';
-import type { Logger } from './logger.js';
+import { defaultInfoSections, type InfoSection } from './info.js';
+import { type Logger, pinoLevel } from './logger.js';
 import { PubSub } from './pubsub.js';
 import { WatchRegistry } from './watch.js';
 
+/** The Redis version we answer as (HELLO, INFO): the one whose behaviour we reproduce. */
 export const REDIS_VERSION = '7.0.15';
+export const UNDERSTUDY_VERSION = '0.1.0';
 
 /** Per-command counters behind INFO commandstats. */
 export interface CommandStats {
@@ -73,6 +78,17 @@ export class Server {
   readonly blocking = new BlockingRegistry(this);
   readonly monitors = new Set<Client>();
   readonly startedAt = Date.now();
+  readonly version = REDIS_VERSION;
+  readonly ownVersion = UNDERSTUDY_VERSION;
+  /** A random id for this run of the server (INFO run_id). */
+  readonly runId = randomBytes(20).toString('hex');
+  readonly heapLimit = getHeapStatistics().heap_size_limit;
+  readonly infoSections: Map<string, InfoSection> = defaultInfoSections();
+  memoryPeak = 0;
+  /** Commands per second over the last seconds, sampled like Redis's instantaneous metrics. */
+  opsPerSecond = 0;
+  /** Called by SHUTDOWN once the server has stopped (the executable exits the process). */
+  onShutdown: (mode: 'save' | 'nosave' | 'default') => void = () => undefined;
   readonly stats: ServerStats = {
     connectionsReceived: 0,
     rejectedConnections: 0,
@@ -124,6 +140,7 @@ export class Server {
   // ---- lifecycle ------------------------------------------------------------------------
 
   async start(): Promise<void> {
+    process.chdir(this.config.get('dir'));
     const port = this.config.get('port');
     if (port !== 0) {
       for (const address of this.config.get('bind')) await this.listenTcp(address, port);
@@ -592,6 +609,10 @@ export class Server {
         this.startCron();
         break;
       case 'loglevel':
+        this.log.level = pinoLevel(this.config.get('loglevel'));
+        break;
+      case 'dir':
+        process.chdir(this.config.get('dir'));
         break;
       default:
         break;
@@ -609,13 +630,63 @@ export class Server {
     if (this.cron !== null) clearInterval(this.cron);
     const hz = Math.min(500, Math.max(1, this.config.get('hz')));
     let ticks = 0;
+    let lastSample = 0;
     this.cron = setInterval(() => {
-      this.keyspace.setTime(Date.now());
+      const now = Date.now();
+      this.keyspace.setTime(now);
       this.keyspace.activeExpireCycle(hz);
       if (++ticks % hz === 0) this.closeIdleClients();
+      if (now - lastSample >= 100) {
+        lastSample = now;
+        this.sampleOps();
+      }
       this.flushPending();
     }, Math.round(1000 / hz));
     this.cron.unref();
+  }
+
+  /** Keeps instantaneous_ops_per_sec as the mean of the last samples, as Redis does. */
+  private sampleOps(): void {
+    const now = Date.now();
+    const processed = this.stats.commandsProcessed;
+    if (this.opsSample !== null) {
+      const elapsed = now - this.opsSample.at;
+      if (elapsed > 0) {
+        this.opsSamples.push(((processed - this.opsSample.processed) * 1000) / elapsed);
+        if (this.opsSamples.length > 16) this.opsSamples.shift();
+        this.opsPerSecond = Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
+      }
+    }
+    this.opsSample = { at: now, processed };
+  }
+
+  private opsSample: { at: number; processed: number } | null = null;
+  private readonly opsSamples: number[] = [];
+
+  /** CONFIG RESETSTAT. */
+  resetStats(): void {
+    const stats = this.stats;
+    stats.connectionsReceived = 0;
+    stats.rejectedConnections = 0;
+    stats.commandsProcessed = 0;
+    stats.netInputBytes = 0;
+    stats.netOutputBytes = 0;
+    stats.errors.clear();
+    stats.commands.clear();
+    const keyspace = this.keyspace.stats;
+    keyspace.expiredKeys = 0;
+    keyspace.keyspaceHits = 0;
+    keyspace.keyspaceMisses = 0;
+    this.memoryPeak = 0;
+  }
+
+  /** SHUTDOWN: stop serving, then let the owner of the process decide what exiting means. */
+  shutdown(mode: 'save' | 'nosave' | 'default'): void {
+    this.log.warn({ mode }, 'User requested shutdown...');
+    void this.close().then(() => {
+      this.log.warn('Redis is now ready to exit, bye bye...');
+      this.onShutdown(mode);
+    });
   }
 
   private closeIdleClients(): void {

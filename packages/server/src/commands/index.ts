@@ -1,6 +1,11 @@
 import type { CommandDefinition } from '@understudy/engine';
 import type { Client } from '../client.js';
+import { adminCommands } from './admin.js';
+import { clientCommands } from './client.js';
+import { commandCommands } from './command-info.js';
+import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
+import { debugCommands } from './debug.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
 
@@ -9,4 +14,9 @@ export const serverCommands: CommandDefinition<Client>[] = [
   ...connectionCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...clientCommands,
+  ...configCommands,
+  ...commandCommands,
+  ...adminCommands,
+  ...debugCommands,
 ];

@@ -86,10 +86,10 @@ export function text(defaultValue: string, mutable = true): Directive<string> {
 }
 
 /** bind: one or more addresses; a leading '-' marks an address that may be unavailable. */
-export function addressList(defaultValue: readonly string[]): Directive<readonly string[]> {
+export function addressList(defaultValue: readonly string[], mutable = true): Directive<readonly string[]> {
   return {
     default: defaultValue,
-    mutable: true,
+    mutable,
     multiArg: true,
     parse(args) {
       const addresses = args.length === 1 ? args[0].split(' ').filter((a) => a.length > 0) : args.slice();

@@ -16,8 +16,9 @@ const MB = 1024 * 1024;
 
 /** Every directive understudy-server accepts, by its redis.conf name. */
 export const DIRECTIVES = {
-  port: integer(6379, 0, 65535),
-  bind: addressList(['127.0.0.1', '-::1']),
+  // Listening addresses change only at startup; CONFIG SET refuses them as immutable.
+  port: integer(6379, 0, 65535, false),
+  bind: addressList(['127.0.0.1', '-::1'], false),
   'protected-mode': bool(true),
   'tcp-backlog': integer(511, 0, INT_MAX, false),
   'tcp-keepalive': integer(300, 0, INT_MAX),

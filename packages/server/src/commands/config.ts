@@ -1,0 +1,98 @@
+import { ArityError, type CommandDefinition, globMatch, RedisError, replyHelp } from '@understudy/engine';
+import type { Client } from '../client.js';
+import { ConfigValueError, type Directive } from '../config/directives.js';
+import { rewriteConfigFile } from '../config/rewrite.js';
+import { ALIASES, type ConfigName, DIRECTIVES, directiveNamed } from '../config/server-config.js';
+
+/** Names CONFIG GET can match: every directive and every alias. */
+const ALL_NAMES = [...Object.keys(DIRECTIVES), ...Object.keys(ALIASES)];
+
+function configGet(client: Client, argv: string[]): void {
+  const config = client.server.config;
+  const found = new Map<string, string>();
+  for (let i = 2; i < argv.length; i++) {
+    for (const name of ALL_NAMES) {
+      if (found.has(name) || !globMatch(argv[i], name, true)) continue;
+      found.set(name, config.format(directiveNamed(name)!));
+    }
+  }
+  client.reply.map(found.size);
+  for (const [name, value] of found) {
+    client.reply.bulk(name);
+    client.reply.bulk(value);
+  }
+}
+
+/**
+ * CONFIG SET name value [name value ...]: all or nothing. Every value is parsed before any is
+ * applied; if applying one fails the earlier ones are put back.
+ */
+function configSet(client: Client, argv: string[]): void {
+  if (argv.length < 4 || argv.length % 2 !== 0) throw new ArityError('config|set');
+  const config = client.server.config;
+  const changes: [ConfigName, string][] = [];
+  for (let i = 2; i < argv.length; i += 2) {
+    const name = directiveNamed(argv[i]);
+    if (name === null) throw new RedisError(`Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
+    const directive = DIRECTIVES[name] as Directive<unknown>;
+    if (!directive.mutable) throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set immutable config`);
+    if (changes.some(([seen]) => seen === name)) throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - duplicate parameter`);
+    try {
+      directive.parse([argv[i + 1]]);
+    } catch (error) {
+      if (!(error instanceof ConfigValueError)) throw error;
+      throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - ${error.message}`);
+    }
+    changes.push([name, argv[i + 1]]);
+  }
+  const previous = changes.map(([name]) => [name, config.format(name)] as const);
+  try {
+    for (const [name, value] of changes) config.set(name, [value]);
+  } catch (error) {
+    for (const [name, value] of previous) config.set(name, [value]);
+    throw new RedisError(`CONFIG SET failed - ${(error as Error).message}`);
+  }
+  client.reply.ok();
+}
+
+function configRewrite(client: Client): void {
+  const file = client.server.config.file;
+  if (file === null) throw new RedisError('The server is running without a config file');
+  try {
+    rewriteConfigFile(client.server.config, file);
+  } catch (error) {
+    client.server.log.warn({ err: error, file }, 'CONFIG REWRITE failed');
+    throw new RedisError(`Rewriting config file: ${(error as Error).message}`);
+  }
+  client.server.log.info({ file }, 'CONFIG REWRITE executed with success.');
+  client.reply.ok();
+}
+
+function configResetStat(client: Client): void {
+  client.server.resetStats();
+  client.reply.ok();
+}
+
+const CONFIG_HELP = [
+  'GET <pattern>',
+  '    Return parameters matching the glob-like <pattern> and their values.',
+  'SET <directive> <value>',
+  '    Set the configuration <directive> to <value>.',
+  'RESETSTAT',
+  '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
+];
+
+export const configCommands: CommandDefinition<Client>[] = [
+  {
+    name: 'config', arity: -2, flags: '', acl: 'slow',
+    subcommands: [
+      { name: 'get', arity: -3, flags: 'admin noscript loading stale', acl: 'admin slow dangerous', run: configGet },
+      { name: 'set', arity: -4, flags: 'admin noscript loading stale', acl: 'admin slow dangerous', run: configSet },
+      { name: 'resetstat', arity: 2, flags: 'admin noscript loading stale', acl: 'admin slow dangerous', run: configResetStat },
+      { name: 'rewrite', arity: 2, flags: 'admin noscript loading stale', acl: 'admin slow dangerous', run: configRewrite },
+      { name: 'help', arity: 2, flags: 'loading stale', acl: 'slow', run: (client) => replyHelp(client, 'CONFIG', CONFIG_HELP) },
+    ],
+  },
+];

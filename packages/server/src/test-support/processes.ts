@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The built understudy-server entry point (tests run against the compiled server). */
+export const SERVER_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface RunningServer {
+  port: number;
+  process: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const address = probe.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+async function startProcess(command: string, args: string[], ready: RegExp, timeoutMs = 15_000): Promise<RunningServer & { exited: Promise<number | null> }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + timeoutMs;
+  while (!ready.test(output)) {
+    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}: ${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${command} did not become ready: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    port: 0,
+    process: child,
+    exited,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Starts the built understudy-server on a free port with extra directives. */
+export async function startUnderstudy(directives: string[] = [], configFile?: string): Promise<RunningServer> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const args = [SERVER_MAIN, ...(configFile === undefined ? [] : [configFile]), '--port', String(port), '--enable-debug-command', 'yes', ...directives];
+    try {
+      const server = await startProcess(process.execPath, args, /Ready to accept connections/);
+      server.port = port;
+      return server;
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE|address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
+
+/** Starts a real redis-server 7.0 (from Debian) on a free port, without persistence. */
+export async function startRedis(directives: string[] = []): Promise<RunningServer> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...directives];
+    try {
+      const server = await startProcess('redis-server', args, /Ready to accept connections/);
+      server.port = port;
+      return server;
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
