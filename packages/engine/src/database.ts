@@ -1,8 +1,12 @@
 import type { Keyspace } from './keyspace.js';
-import type { RedisValue } from './values/value.js';
+import { encodingName, type RedisValue } from './values/value.js';
 
 const INITIAL_CAPACITY = 16;
 const DEL = 'DEL';
+/** How a string was written, where that rather than its content decides its encoding. */
+export const StringEncoding = { byContent: 0, raw: 1, notInteger: 2 } as const;
+export type StringEncoding = (typeof StringEncoding)[keyof typeof StringEncoding];
+
 /** What expiry-time accessors return for a key without an expiry (Redis's getExpire). */
 export const NO_EXPIRY = -1;
 
@@ -35,6 +39,12 @@ export class Database {
   private marks = new Uint32Array(INITIAL_CAPACITY);
   /** Keyspace LRU clock (seconds) of the last access, for OBJECT IDLETIME. */
   private accessed = new Uint32Array(INITIAL_CAPACITY);
+  /**
+   * How a string was last written, where that decides its encoding rather than its content:
+   * APPEND and SETRANGE leave Redis a "raw" string, INCRBYFLOAT a non-integer one. Only
+   * OBJECT ENCODING shows it.
+   */
+  private stringEncodings = new Uint8Array(INITIAL_CAPACITY);
   /** Keys that have an expiry, for the active expire cycle and INFO's expires= count. */
   private readonly volatileKeys = new Set<string>();
   private expireCursor: Iterator<string> | null = null;
@@ -112,6 +122,15 @@ export class Database {
     return Math.max(0, this.keyspace.lruClock - this.accessed[slot]);
   }
 
+  /** The encoding redis-server would report for the value in a slot (OBJECT ENCODING). */
+  encoding(slot: number): string {
+    const written = this.stringEncodings[slot];
+    const value = this.values[slot];
+    if (written === StringEncoding.raw) return 'raw';
+    if (written === StringEncoding.notInteger) return (value as string).length <= 44 ? 'embstr' : 'raw';
+    return encodingName(value);
+  }
+
   /** Whether the key in a slot is past its expiry time (whatever the expiry policy). */
   isExpired(slot: number): boolean {
     return this.expires[slot] < this.keyspace.now;
@@ -128,6 +147,7 @@ export class Database {
     this.values.push(value);
     this.marks[slot] = this.keyspace.epoch;
     this.accessed[slot] = this.keyspace.lruClock;
+    this.stringEncodings[slot] = StringEncoding.byContent;
     if (expireAt === NO_EXPIRY) {
       this.expires[slot] = NaN;
     } else {
@@ -143,6 +163,7 @@ export class Database {
   overwrite(slot: number, value: RedisValue, keepTtl: boolean): void {
     this.beforeChange(slot);
     this.values[slot] = value;
+    this.stringEncodings[slot] = StringEncoding.byContent;
     if (!keepTtl && !Number.isNaN(this.expires[slot])) {
       this.expires[slot] = NaN;
       this.volatileKeys.delete(this.keys[slot]);
@@ -168,6 +189,15 @@ export class Database {
     return this.values[slot];
   }
 
+  /** Records how the string in a slot was written (see stringEncodings). */
+  setStringEncoding(slot: number, encoding: StringEncoding): void {
+    this.stringEncodings[slot] = encoding;
+  }
+
+  stringEncoding(slot: number): StringEncoding {
+    return this.stringEncodings[slot] as StringEncoding;
+  }
+
   /** Signals that a key changed in place (WATCH). */
   modified(key: string): void {
     this.keyspace.keyModified(this, key);
@@ -188,6 +218,7 @@ export class Database {
       this.expires[slot] = this.expires[last];
       this.marks[slot] = this.marks[last];
       this.accessed[slot] = this.accessed[last];
+      this.stringEncodings[slot] = this.stringEncodings[last];
       this.slots.set(moved, slot);
     }
     this.keys.pop();
@@ -299,12 +330,15 @@ export class Database {
     const expires = new Float64Array(capacity);
     const marks = new Uint32Array(capacity);
     const accessed = new Uint32Array(capacity);
+    const stringEncodings = new Uint8Array(capacity);
     const used = this.keys.length;
     expires.set(this.expires.subarray(0, used));
     marks.set(this.marks.subarray(0, used));
     accessed.set(this.accessed.subarray(0, used));
+    stringEncodings.set(this.stringEncodings.subarray(0, used));
     this.expires = expires;
     this.marks = marks;
     this.accessed = accessed;
+    this.stringEncodings = stringEncodings;
   }
 }

@@ -382,6 +382,7 @@ export class Server {
     if (this.monitors.size > 0 && !spec.has(CommandFlags.skip_monitor) && !spec.has(CommandFlags.admin)) {
       this.feedMonitors(client, argv);
     }
+    client.lastCommand = spec.fullName;
     const stats = this.commandStats(spec);
     const started = performance.now();
     try {
@@ -403,7 +404,6 @@ export class Server {
     stats.calls++;
     stats.usec += Math.round((performance.now() - started) * 1000);
     this.stats.commandsProcessed++;
-    client.lastCommand = spec.fullName;
     if (outermost) this.keyspace.commitEffects();
     client.commandDone();
   }

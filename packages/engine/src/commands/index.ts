@@ -4,6 +4,7 @@ import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { setCommands } from './sets.js';
 import { stringCommands } from './strings.js';
+import { zsetCommands } from './zsets.js';
 
 /** Every data command the engine implements. */
 export const engineCommands: CommandDefinition[] = [
@@ -12,4 +13,5 @@ export const engineCommands: CommandDefinition[] = [
   ...listCommands,
   ...hashCommands,
   ...setCommands,
+  ...zsetCommands,
 ];

@@ -2,7 +2,7 @@ import type { CommandDefinition, ExecContext } from '../command.js';
 import { NO_EXPIRY } from '../database.js';
 import { NO_SUCH_KEY, RedisError, SYNTAX } from '../errors.js';
 import { parseInteger } from '../numbers.js';
-import { cloneValue, encodingName, typeName } from '../values/value.js';
+import { cloneValue, typeName } from '../values/value.js';
 import { matches, parseCursor, parseScanOptions, scanPositions } from './scan.js';
 import { expireTimeArg, isKeyword, propagate, replyHelp, UNIT_MILLISECONDS, UNIT_SECONDS } from './support.js';
 
@@ -57,6 +57,7 @@ function rename(ctx: ExecContext, argv: string[], nx: boolean): void {
   }
   const value = db.value(slot);
   const expireAt = db.expireAt(slot);
+  const written = db.stringEncoding(slot);
   const target = db.lookup(to);
   if (target >= 0) {
     if (nx) {
@@ -66,7 +67,8 @@ function rename(ctx: ExecContext, argv: string[], nx: boolean): void {
     db.remove(target);
   }
   db.remove(db.peek(from));
-  db.add(to, value, expireAt);
+  const added = db.add(to, value, expireAt);
+  db.setStringEncoding(added, written);
   ctx.keyspace.dirty++;
   if (nx) ctx.reply.integer(1);
   else ctx.reply.ok();
@@ -85,11 +87,13 @@ function move(ctx: ExecContext, argv: string[]): void {
   }
   const value = source.value(slot);
   const expireAt = source.expireAt(slot);
+  const written = source.stringEncoding(slot);
   if (target.lookup(key) >= 0) {
     ctx.reply.integer(0);
     return;
   }
-  target.add(key, value, expireAt);
+  const added = target.add(key, value, expireAt);
+  target.setStringEncoding(added, written);
   source.remove(source.peek(key));
   ctx.keyspace.dirty++;
   ctx.reply.integer(1);
@@ -120,8 +124,10 @@ function copy(ctx: ExecContext, argv: string[]): void {
     return;
   }
   const duplicate = cloneValue(value);
+  const written = source.stringEncoding(slot);
   if (existing >= 0) target.remove(existing);
-  target.add(to, duplicate, expireAt);
+  const added = target.add(to, duplicate, expireAt);
+  target.setStringEncoding(added, written);
   ctx.keyspace.dirty++;
   ctx.reply.integer(1);
   propagate(ctx, argv);
@@ -388,7 +394,7 @@ export const keyCommands: CommandDefinition[] = [
         name: 'encoding', arity: 3, flags: 'readonly', keys: [2, 2, 1], acl: 'keyspace read slow',
         run: (ctx, argv) => {
           const slot = objectLookup(ctx, argv[2]);
-          if (slot >= 0) ctx.reply.bulk(encodingName(ctx.db.value(slot)));
+          if (slot >= 0) ctx.reply.bulk(ctx.db.encoding(slot));
         },
       },
       {

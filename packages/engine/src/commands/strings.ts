@@ -12,7 +12,7 @@ import {
   UNIT_MILLISECONDS,
   UNIT_SECONDS,
 } from './support.js';
-import { NO_EXPIRY } from '../database.js';
+import { NO_EXPIRY, StringEncoding } from '../database.js';
 
 const SET = 'SET';
 const PXAT = 'PXAT';
@@ -234,6 +234,7 @@ function append(ctx: ExecContext, argv: string[]): void {
     checkStringLength(ctx, current.length + argv[2].length);
     const next = current + argv[2];
     db.overwrite(slot, next, true);
+    db.setStringEncoding(slot, StringEncoding.raw);
     length = next.length;
   }
   ctx.keyspace.dirty++;
@@ -282,7 +283,7 @@ function setrange(ctx: ExecContext, argv: string[]): void {
     }
     checkStringLength(ctx, offset + patch.length);
     const value = '\0'.repeat(offset) + patch;
-    db.add(key, value);
+    db.setStringEncoding(db.add(key, value), StringEncoding.raw);
     ctx.reply.integer(value.length);
   } else {
     const current = asString(db.value(slot));
@@ -294,6 +295,7 @@ function setrange(ctx: ExecContext, argv: string[]): void {
     const padded = current.length < offset ? current + '\0'.repeat(offset - current.length) : current;
     const value = padded.slice(0, offset) + patch + padded.slice(offset + patch.length);
     db.overwrite(slot, value, true);
+    db.setStringEncoding(slot, StringEncoding.raw);
     ctx.reply.integer(value.length);
   }
   ctx.keyspace.dirty++;
@@ -349,8 +351,9 @@ function incrbyfloat(ctx: ExecContext, argv: string[]): void {
   const sum = addLongDouble(current, increment);
   if (sum.infinite) throw new RedisError('increment would produce NaN or Infinity');
   const text = formatLongDouble(sum);
-  if (slot < 0) db.add(key, text);
-  else db.overwrite(slot, text, true);
+  const written = slot < 0 ? db.add(key, text) : slot;
+  if (slot >= 0) db.overwrite(slot, text, true);
+  db.setStringEncoding(written, StringEncoding.notInteger);
   ctx.keyspace.dirty++;
   ctx.reply.bulk(text);
   propagate(ctx, [SET, key, text, KEEPTTL]);
