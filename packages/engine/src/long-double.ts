@@ -30,14 +30,12 @@ function infinity(negative: boolean): LongDouble {
 const ZERO = finite(false, 0n, 0);
 
 /**
- * Redis's string2ld: strtold over the text up to its first NUL, no leading space, nothing left
- * over, no overflow, no underflow to zero, not NaN. Null when invalid.
+ * Redis's string2ld: strtold must consume the whole text (so a NUL byte inside fails), no
+ * leading space, no overflow, no underflow to zero, not NaN. Null when invalid.
  */
-export function parseLongDouble(input: string): LongDouble | null {
-  if (input.length === 0 || input.length >= 5 * 1024) return null;
-  const nul = input.indexOf('\0');
-  const text = nul === -1 ? input : input.slice(0, nul);
-  if (text.length === 0 || isCSpace(text.charCodeAt(0))) return null;
+export function parseLongDouble(text: string): LongDouble | null {
+  if (text.length === 0 || text.length >= 5 * 1024 || text.includes('\0')) return null;
+  if (isCSpace(text.charCodeAt(0))) return null;
   const { value, end } = strtod(text);
   if (end !== text.length || Number.isNaN(value)) return null;
   if (!Number.isFinite(value) && /inf/i.test(text)) return infinity(value < 0);

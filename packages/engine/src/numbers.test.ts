@@ -62,7 +62,7 @@ describe('long double arithmetic (INCRBYFLOAT)', () => {
     expect(formatLongDouble(addLongDouble(parseLongDouble(a)!, parseLongDouble(b)!))).toBe(sum);
   });
 
-  it.each(['abc', ' 1', '1e5000', 'nan', ''])('rejects %j', (text) => expect(parseLongDouble(text)).toBeNull());
+  it.each(['abc', ' 1', '1e5000', 'nan', '', '1\u0000'])('rejects %j', (text) => expect(parseLongDouble(text)).toBeNull());
 
   it('accepts infinity literally, which INCRBYFLOAT then refuses as a result', () => {
     expect(parseLongDouble('inf')?.infinite).toBe(true);

@@ -175,11 +175,11 @@ const zsets: fc.Arbitrary<GeneratedCommand>[] = [
   command('ZREMRANGEBYLEX', key, lexBound, lexBound).map(exact),
   fc.tuple(fc.constantFrom('ZPOPMIN', 'ZPOPMAX'), key, fc.option(smallCount)).map(([name, k, count]) => exact([name, k, ...(count === null ? [] : [count])])),
   command('ZRANDMEMBER', key, fc.constantFrom('-2', '0', '1', '100')).map(shape),
-  fc.tuple(fc.constantFrom('ZUNIONSTORE', 'ZINTERSTORE'), key, some(key, 2), fc.subarray(['WEIGHTS', 'AGGREGATE MIN', 'AGGREGATE MAX', 'AGGREGATE SUM'], { maxLength: 2 })).map(([name, destination, keys, options]) => {
+  fc.tuple(fc.constantFrom('ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE'), key, some(key, 2), fc.subarray(['WEIGHTS', 'AGGREGATE MIN', 'AGGREGATE MAX', 'AGGREGATE SUM'], { maxLength: 2 })).map(([name, destination, keys, options]) => {
     const extra = options.flatMap((o) => (o === 'WEIGHTS' ? ['WEIGHTS', ...keys.map((_, i) => String(i + 2))] : o.split(' ')));
     return exact([name, destination, String(keys.length), ...keys, ...extra]);
   }),
-  fc.tuple(fc.constantFrom('ZUNION', 'ZINTER', 'ZDIFF'), some(key, 2), fc.subarray(['WITHSCORES'])).map(([name, keys, options]) => exact([name, String(keys.length), ...keys, ...options])),
+  fc.tuple(fc.constantFrom('ZUNION', 'ZINTER', 'ZDIFF', 'ZINTERCARD'), some(key, 2), fc.subarray(['WITHSCORES'])).map(([name, keys, options]) => exact([name, String(keys.length), ...keys, ...options])),
 ];
 
 const errors: fc.Arbitrary<GeneratedCommand>[] = [
