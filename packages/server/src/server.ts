@@ -254,6 +254,7 @@ export class Server {
     const address = remote === undefined ? `${this.config.get('unixsocket')}:0` : formatAddress(remote, socket.remotePort ?? 0);
     const localAddress = socket.localAddress === undefined ? `${this.config.get('unixsocket')}:0` : formatAddress(socket.localAddress, socket.localPort ?? 0);
     const client = new Client(this, socket, this.nextClientId++, address, localAddress);
+    this.applyParserLimits(client);
     this.clients.set(client.id, client);
     const keepalive = this.config.get('tcp-keepalive');
     if (keepalive > 0 && remote !== undefined) socket.setKeepAlive(true, keepalive * 1000);
