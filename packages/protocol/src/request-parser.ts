@@ -6,6 +6,8 @@ import { ProtocolError } from './protocol-error.js';
 export const INLINE_MAX_SIZE = 64 * 1024;
 /** Longest multibulk count redis-server 7.0 accepts (INT_MAX). */
 const MAX_MULTIBULK_COUNT = 2147483647;
+/** The longest string V8 can create (2^29 - 24); an argument must fit in one. */
+const MAX_ARGUMENT_LENGTH = 2 ** 29 - 24;
 /** Limits for a client that must still authenticate. */
 const UNAUTHENTICATED_MAX_ARGS = 10;
 const UNAUTHENTICATED_MAX_BULK = 16384;
@@ -113,7 +115,7 @@ export class RequestParser {
             throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`);
           }
           const length = parseLongLong(buf, pos + 1, cr);
-          if (Number.isNaN(length) || length < 0 || (!this.primaryLink && length > this.maxBulkLength)) {
+          if (Number.isNaN(length) || length < 0 || length > MAX_ARGUMENT_LENGTH || (!this.primaryLink && length > this.maxBulkLength)) {
             throw new ProtocolError('invalid bulk length');
           }
           if (length > UNAUTHENTICATED_MAX_BULK && this.authRequired) {

@@ -9,7 +9,7 @@ import { RawClient } from './test-support/raw-client.js';
  * match byte for byte (or, for hash-table order and random picks, as sets / in shape), and the
  * datasets must have the same DEBUG DIGEST afterwards.
  */
-const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? 150);
+const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? 1000);
 
 let redis: RunningServer;
 let understudy: RunningServer;
