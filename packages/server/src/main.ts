@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { ConfigFileError, loadConfig } from './config/config-file.js';
 import { ServerConfig } from './config/server-config.js';
 import { createLogger } from './logger.js';
