@@ -46,6 +46,7 @@ export const CommandFlags = {
   no_multi: 1 << 15,
   movablekeys: 1 << 16,
   allow_busy: 1 << 17,
+  protected: 1 << 18,
 } as const;
 
 export type CommandFlagName = keyof typeof CommandFlags;

@@ -26,8 +26,11 @@ export class EffectLog {
   }
 
   clear(): void {
-    this.dbs.length = 0;
-    this.commands.length = 0;
+    // pop() stays in optimized code; assigning length calls into the runtime.
+    while (this.commands.length > 0) {
+      this.commands.pop();
+      this.dbs.pop();
+    }
   }
 }
 

@@ -130,7 +130,7 @@ export class RequestParser {
           this.waitingFor = this.bulkLength + 2;
           return null;
         }
-        argv.push(latin1Slice(buf, pos, end));
+        argv.push(argv.length === 0 ? commandName(buf, pos, end) : latin1Slice(buf, pos, end));
         pos = end + 2;
         this.bulkLength = -1;
         this.argsLeft--;
@@ -228,4 +228,35 @@ export function parseLongLong(buf: Uint8Array, start: number, end: number): numb
     if (exact > 9223372036854775807n || exact < -9223372036854775808n) return NaN;
   }
   return negative ? -value : value;
+}
+
+/**
+ * Command names repeat on every request; returning the same string for the same bytes saves
+ * creating it and lets the command table's lookup reuse the string's cached hash. A small
+ * direct-mapped cache shared by all clients, keyed by a hash of the bytes.
+ */
+const NAME_CACHE_SIZE = 128;
+const MAX_CACHED_NAME = 24;
+const nameCache: (string | undefined)[] = new Array<string | undefined>(NAME_CACHE_SIZE);
+
+function commandName(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length > MAX_CACHED_NAME) return latin1Slice(buf, start, end);
+  let hash = length;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]) | 0;
+  const slot = (hash ^ (hash >>> 7)) & (NAME_CACHE_SIZE - 1);
+  const cached = nameCache[slot];
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const name = latin1Slice(buf, start, end);
+  nameCache[slot] = name;
+  return name;
 }

@@ -21,10 +21,9 @@ export class BlockingRegistry {
   }
 
   block(client: Client, keys: readonly string[], deadline: number): void {
-    const state = this.server.currentCommand;
     client.blocked = {
-      argv: state.argv,
-      spec: state.spec,
+      argv: this.server.currentArgv,
+      spec: this.server.currentSpec!,
       keys,
       dbIndex: client.dbIndex,
       deadline,

@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import type { Server } from './server.js';
+import { commandUsec, type Server } from './server.js';
 
 export type InfoFields = readonly (readonly [string, string | number])[];
 
@@ -52,11 +52,16 @@ function serverSection(server: Server): InfoFields {
 
 function clientsSection(server: Server): InfoFields {
   let pubsub = 0;
-  for (const client of server.clients.values()) if (client.subscriptionCount > 0) pubsub++;
+  let paused = 0;
+  for (const client of server.clients.values()) {
+    if (client.subscriptionCount > 0) pubsub++;
+    if (client.paused !== null) paused++;
+  }
   return [
     ['connected_clients', server.clients.size],
     ['maxclients', server.config.get('maxclients')],
-    ['blocked_clients', server.blocking.count],
+    // Like Redis, clients held by CLIENT PAUSE count as blocked.
+    ['blocked_clients', server.blocking.count + paused],
     ['pubsub_clients', pubsub],
     ['watching_clients', [...server.clients.values()].filter((client) => client.watched.length > 0).length],
   ];
@@ -108,6 +113,8 @@ function statsSection(server: Server): InfoFields {
     ['pubsub_patterns', server.pubsub.patterns.size],
     ['total_forks', 0],
     ['total_error_replies', errors],
+    ['total_reads_processed', stats.readsProcessed],
+    ['total_writes_processed', stats.writesProcessed],
   ];
 }
 
@@ -131,10 +138,13 @@ function errorSection(server: Server): InfoFields {
 function commandSection(server: Server): InfoFields {
   return [...server.stats.commands]
     .filter(([, stats]) => stats.calls > 0 || stats.rejectedCalls > 0 || stats.failedCalls > 0)
-    .map(([name, stats]) => [
-      `cmdstat_${name}`,
-      `calls=${stats.calls},usec=${stats.usec},usec_per_call=${(stats.calls === 0 ? 0 : stats.usec / stats.calls).toFixed(2)},rejected_calls=${stats.rejectedCalls},failed_calls=${stats.failedCalls}`,
-    ] as const);
+    .map(([spec, stats]) => {
+      const usec = commandUsec(stats);
+      return [
+        `cmdstat_${spec.fullName}`,
+        `calls=${stats.calls},usec=${usec},usec_per_call=${(stats.calls === 0 ? 0 : usec / stats.calls).toFixed(2)},rejected_calls=${stats.rejectedCalls},failed_calls=${stats.failedCalls}`,
+      ] as const;
+    });
 }
 
 function keyspaceSection(server: Server): InfoFields {

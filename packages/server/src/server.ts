@@ -30,9 +30,24 @@ export const UNDERSTUDY_VERSION = '0.1.0';
 /** Per-command counters behind INFO commandstats. */
 export interface CommandStats {
   calls: number;
-  usec: number;
   rejectedCalls: number;
   failedCalls: number;
+  /** Calls whose duration was measured, and their total time in microseconds. */
+  timedCalls: number;
+  timedUsec: number;
+}
+
+/**
+ * Commands flagged fast (O(1), microseconds) are timed one call in FAST_TIMING_SAMPLE, since
+ * reading the clock costs as much as running them; commandstats extrapolates their usec.
+ */
+const FAST_TIMING_SAMPLE = 16;
+/** The command clock is read again after this many commands of one batch. */
+const CLOCK_REFRESH_COMMANDS = 32;
+
+/** Total microseconds of a command, extrapolated from its timed calls. */
+export function commandUsec(stats: CommandStats): number {
+  return stats.timedCalls === 0 ? 0 : Math.round((stats.timedUsec * stats.calls) / stats.timedCalls);
 }
 
 export interface ServerStats {
@@ -41,15 +56,11 @@ export interface ServerStats {
   commandsProcessed: number;
   netInputBytes: number;
   netOutputBytes: number;
+  readsProcessed: number;
+  writesProcessed: number;
   /** Error replies by their code (INFO errorstats). */
   errors: Map<string, number>;
-  commands: Map<string, CommandStats>;
-}
-
-/** The command being executed, which a blocking command parks with its client. */
-interface CurrentCommand {
-  spec: CommandSpec<Client>;
-  argv: string[];
+  commands: Map<CommandSpec<Client>, CommandStats>;
 }
 
 /** Commands that run immediately even inside MULTI. */
@@ -95,6 +106,8 @@ export class Server {
     commandsProcessed: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    readsProcessed: 0,
+    writesProcessed: 0,
     errors: new Map(),
     commands: new Map(),
   };
@@ -102,7 +115,9 @@ export class Server {
   loading = false;
   /** CLIENT PAUSE: until when, and whether only writes wait. */
   pause: { until: number; writesOnly: boolean; timer: NodeJS.Timeout } | null = null;
-  currentCommand: CurrentCommand = { spec: null as unknown as CommandSpec<Client>, argv: [] };
+  /** The command being executed, which a blocking command parks with its client. */
+  currentSpec: CommandSpec<Client> | null = null;
+  currentArgv: string[] = [];
 
   private readonly listeners: NetServer[] = [];
   private nextClientId = 1;
@@ -267,6 +282,7 @@ export class Server {
     if (client.closed) return;
     client.lastInteraction = Date.now();
     this.stats.netInputBytes += chunk.length;
+    this.stats.readsProcessed++;
     try {
       client.parser.append(chunk);
     } catch (error) {
@@ -278,14 +294,19 @@ export class Server {
     this.dispatching = true;
     this.processInput(client);
     this.dispatching = false;
-    this.flush(client);
-    if (this.pending.length > 0) this.flushPending();
+    this.markPending(client);
   }
 
   /** Runs the commands a client has sent, in order, until it blocks or runs out of input. */
   processInput(client: Client): void {
     const parser = client.parser;
+    let sinceClock = 0;
     while (client.blocked === null && client.paused === null && !client.closeAfterReply && !client.closed) {
+      // One clock reading serves a run of pipelined commands, like Redis's cached mstime.
+      if (sinceClock-- === 0) {
+        this.keyspace.setTime(Date.now());
+        sinceClock = CLOCK_REFRESH_COMMANDS;
+      }
       let argv: string[] | null;
       try {
         argv = parser.next();
@@ -307,7 +328,8 @@ export class Server {
    */
   processCommand(client: Client, argv: string[]): void {
     const first = argv[0];
-    if (first.length <= 5 && (first.toLowerCase() === 'post' || first.toLowerCase() === 'host:')) {
+    const initial = first.charCodeAt(0) | 0x20;
+    if ((initial === 0x70 || initial === 0x68) && (first.toLowerCase() === 'post' || first.toLowerCase() === 'host:')) {
       this.log.warn({ client: client.address }, 'Possible SECURITY ATTACK detected: POST or Host: sent to the Redis port. Connection aborted.');
       this.closeClient(client);
       return;
@@ -328,7 +350,7 @@ export class Server {
       this.reject(client, new RedisError('Command not allowed inside a transaction'), spec);
       return;
     }
-    if (spec.name === 'debug' || spec.fullName.startsWith('debug|')) {
+    if (spec.has(CommandFlags.protected)) {
       const allowed = this.config.get('enable-debug-command');
       if (allowed === 'no' || (allowed === 'local' && !isLocalClient(client))) {
         this.reject(
@@ -374,18 +396,22 @@ export class Server {
     if (client.multi !== null) client.multiFailed = true;
   }
 
-  /** Runs a command and records its statistics; the effects of an outermost call are committed. */
+  /**
+   * Runs a command and records its statistics; the effects of an outermost call are committed.
+   * The caller has set the command clock (keyspace.setTime).
+   */
   call(client: Client, spec: CommandSpec<Client>, argv: string[]): void {
     const outermost = this.executionDepth === 0;
-    if (outermost) this.keyspace.setTime(Date.now());
     this.executionDepth++;
-    this.currentCommand = { spec, argv };
+    this.currentSpec = spec;
+    this.currentArgv = argv;
     if (this.monitors.size > 0 && !spec.has(CommandFlags.skip_monitor) && !spec.has(CommandFlags.admin)) {
       this.feedMonitors(client, argv);
     }
     client.lastCommand = spec.fullName;
     const stats = this.commandStats(spec);
-    const started = performance.now();
+    const timed = !spec.has(CommandFlags.fast) || stats.calls % FAST_TIMING_SAMPLE === 0;
+    const started = timed ? performance.now() : 0;
     try {
       spec.handler!(client, argv);
     } catch (error) {
@@ -403,17 +429,20 @@ export class Server {
       this.executionDepth--;
     }
     stats.calls++;
-    stats.usec += Math.round((performance.now() - started) * 1000);
+    if (timed) {
+      stats.timedCalls++;
+      stats.timedUsec += (performance.now() - started) * 1000;
+    }
     this.stats.commandsProcessed++;
     if (outermost) this.keyspace.commitEffects();
     client.commandDone();
   }
 
   commandStats(spec: CommandSpec<Client>): CommandStats {
-    let stats = this.stats.commands.get(spec.fullName);
+    let stats = this.stats.commands.get(spec);
     if (stats === undefined) {
-      stats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
-      this.stats.commands.set(spec.fullName, stats);
+      stats = { calls: 0, rejectedCalls: 0, failedCalls: 0, timedCalls: 0, timedUsec: 0 };
+      this.stats.commands.set(spec, stats);
     }
     return stats;
   }
@@ -457,6 +486,7 @@ export class Server {
     const socket = client.socket;
     if (out !== null) {
       this.stats.netOutputBytes += out.length;
+      this.stats.writesProcessed++;
       if (client.closeAfterReply) {
         socket.end(out);
         return;
@@ -515,7 +545,8 @@ export class Server {
     const state = client.blocked!;
     const serve = state.spec.serveBlocked!;
     this.keyspace.setTime(Date.now());
-    this.currentCommand = { spec: state.spec, argv: state.argv };
+    this.currentSpec = state.spec;
+    this.currentArgv = state.argv;
     let served: boolean;
     try {
       served = serve(client, state.argv, key);
@@ -565,6 +596,7 @@ export class Server {
     if (this.pause === null) return;
     clearTimeout(this.pause.timer);
     this.pause = null;
+    this.keyspace.setTime(Date.now());
     for (const client of this.clients.values()) {
       const parked = client.paused;
       if (parked === null) continue;
@@ -672,6 +704,8 @@ export class Server {
     stats.commandsProcessed = 0;
     stats.netInputBytes = 0;
     stats.netOutputBytes = 0;
+    stats.readsProcessed = 0;
+    stats.writesProcessed = 0;
     stats.errors.clear();
     stats.commands.clear();
     const keyspace = this.keyspace.stats;

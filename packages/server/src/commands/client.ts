@@ -26,7 +26,7 @@ function flagLetters(client: Client): string {
   if (client.monitor) flags += 'O';
   if (client.subscriptionCount > 0) flags += 'P';
   if (client.multi !== null) flags += 'x';
-  if (client.blocked !== null) flags += 'b';
+  if (client.blocked !== null || client.paused !== null) flags += 'b';
   if (client.watchDirty) flags += 'd';
   if (client.closeAfterReply) flags += 'c';
   if (client.socket.remoteAddress === undefined) flags += 'U';

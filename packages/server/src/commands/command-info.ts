@@ -4,8 +4,8 @@ import type { Client } from '../client.js';
 /** The order redis-server lists command flags in. */
 const FLAG_ORDER: readonly CommandFlagName[] = [
   'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale',
-  'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'may_replicate', 'no_mandatory_keys', 'no_multi',
-  'movablekeys', 'allow_busy',
+  'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'may_replicate', 'no_mandatory_keys', 'protected',
+  'no_multi', 'movablekeys', 'allow_busy',
 ];
 
 /** One COMMAND INFO entry: the ten fields of Redis 7.0. */

@@ -74,5 +74,5 @@ function debug(client: Client, argv: string[]): void {
 }
 
 export const debugCommands: CommandDefinition<Client>[] = [
-  { name: 'debug', arity: -2, flags: 'admin noscript loading stale', acl: 'admin slow dangerous', run: debug },
+  { name: 'debug', arity: -2, flags: 'admin noscript loading stale protected', acl: 'admin slow dangerous', run: debug },
 ];
