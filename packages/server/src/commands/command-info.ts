@@ -1,4 +1,4 @@
-import { type CommandDefinition, type CommandFlagName, type CommandSpec, RedisError, replyHelp } from '@understudy/engine';
+import { type CommandDefinition, type CommandFlagName, CommandFlags, type CommandSpec, RedisError, replyHelp } from '@understudy/engine';
 import type { Client } from '../client.js';
 
 /** The order redis-server lists command flags in. */
@@ -79,18 +79,17 @@ function lookupFullName(client: Client, name: string): CommandSpec<Client> | und
   return spec?.subcommands?.get(sub);
 }
 
+/** COMMAND GETKEYS cmd arg...: checks in Redis's order, then the key arguments. */
 function getkeys(client: Client, argv: string[]): void {
   const target = argv.slice(2);
-  const spec = client.server.table.get(target[0]);
+  const table = client.server.table;
+  const base = table.get(target[0]);
+  const spec = base?.subcommands != null && target.length >= 2 ? base.subcommands.get(target[1].toLowerCase()) : base;
   if (spec === undefined) throw new RedisError('Invalid command specified');
-  let resolved: CommandSpec<Client>;
-  try {
-    resolved = client.server.table.resolve(target);
-  } catch {
-    throw new RedisError('Invalid number of arguments specified for command');
-  }
-  const positions = resolved.keyPositions(target);
-  if (positions.length === 0) throw new RedisError('The command has no key arguments');
+  if (spec.firstKey === 0 && !spec.has(CommandFlags.movablekeys)) throw new RedisError('The command has no key arguments');
+  if (!spec.arityMatches(target.length)) throw new RedisError('Invalid number of arguments specified for command');
+  const positions = spec.keyPositions(target);
+  if (positions.length === 0) throw new RedisError('Invalid arguments specified for command');
   client.reply.bulkArray(positions.map((position) => target[position]));
 }
 
@@ -114,7 +113,7 @@ export const commandCommands: CommandDefinition<Client>[] = [
     subcommands: [
       { name: 'count', arity: 2, flags: 'loading stale', acl: 'slow connection', run: (client) => client.reply.integer(client.server.table.all().length) },
       { name: 'info', arity: -2, flags: 'loading stale', acl: 'slow connection', run: commandInfo },
-      { name: 'getkeys', arity: -3, flags: 'loading stale', acl: 'slow connection', run: getkeys },
+      { name: 'getkeys', arity: -4, flags: 'loading stale', acl: 'slow connection', run: getkeys },
       { name: 'docs', arity: -2, flags: 'loading stale', acl: 'slow connection', run: docs },
       {
         name: 'list', arity: -2, flags: 'loading stale', acl: 'slow connection',

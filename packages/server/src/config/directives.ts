@@ -52,6 +52,22 @@ export function integer(defaultValue: number, min: number, max: number, mutable 
   };
 }
 
+/** A number written in octal (file permissions), printed back in octal. */
+export function octal(defaultValue: number, min: number, max: number, mutable = true): Directive<number> {
+  return {
+    default: defaultValue,
+    mutable,
+    parse(args) {
+      const text = single(args);
+      if (!/^[0-7]+$/.test(text)) throw new ConfigValueError("argument couldn't be parsed as an octal number");
+      const value = parseInt(text, 8);
+      if (value < min || value > max) throw new ConfigValueError(`argument must be between ${min.toString(8)} and ${max.toString(8)} inclusive`);
+      return value;
+    },
+    format: (value) => value.toString(8),
+  };
+}
+
 /** A byte size accepting Redis's units: k/m/g are powers of 1000, kb/mb/gb powers of 1024. */
 export function memory(defaultValue: number, min: number, max: number, mutable = true): Directive<number> {
   return {

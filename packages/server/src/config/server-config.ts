@@ -6,6 +6,7 @@ import {
   enumeration,
   integer,
   memory,
+  octal,
   outputBufferLimits,
   text,
 } from './directives.js';
@@ -24,7 +25,7 @@ export const DIRECTIVES = {
   'tcp-keepalive': integer(300, 0, INT_MAX),
   timeout: integer(0, 0, INT_MAX),
   unixsocket: text('', false),
-  unixsocketperm: integer(0, 0, 0o777, false),
+  unixsocketperm: octal(0, 0, 0o777, false),
   requirepass: text(''),
   databases: integer(16, 1, INT_MAX, false),
   hz: integer(10, 0, INT_MAX),

@@ -23,12 +23,29 @@ export class RawClient {
   }
 
   static async connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
-    const socket = connect({ port, host, noDelay: true });
+    return RawClient.opened(connect({ port, host, noDelay: true }));
+  }
+
+  /** Connects to a unix socket. */
+  static async connectPath(path: string): Promise<RawClient> {
+    return RawClient.opened(connect({ path }));
+  }
+
+  private static async opened(socket: Socket): Promise<RawClient> {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
     return new RawClient(socket);
+  }
+
+  /** Stops reading, so the server's output piles up (output buffer limit tests). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   write(data: string | Buffer): void {
