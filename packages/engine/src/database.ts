@@ -1,4 +1,4 @@
-import type { Keyspace } from './keyspace.js';
+import type { ActiveSnapshot, Keyspace } from './keyspace.js';
 import { encodingName, type RedisValue } from './values/value.js';
 
 const INITIAL_CAPACITY = 16;
@@ -48,6 +48,11 @@ export class Database {
   /** Keys that have an expiry, for the active expire cycle and INFO's expires= count. */
   private readonly volatileKeys = new Set<string>();
   private expireCursor: Iterator<string> | null = null;
+  /**
+   * The running snapshot that covers this database, set by the keyspace for the databases it
+   * captured; read on every mutation, so it lives here rather than one hop away.
+   */
+  snapshot: ActiveSnapshot | null = null;
 
   constructor(
     private readonly keyspace: Keyspace,
@@ -264,7 +269,7 @@ export class Database {
   }
 
   private beforeChange(slot: number): void {
-    const snapshot = this.keyspace.snapshot;
+    const snapshot = this.snapshot;
     if (snapshot !== null && this.marks[slot] < snapshot.epoch) {
       this.marks[slot] = snapshot.epoch;
       snapshot.observer.beforeChange(this, slot);

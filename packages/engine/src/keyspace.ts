@@ -167,12 +167,16 @@ export class Keyspace {
   beginSnapshot(observer: SnapshotObserver): ActiveSnapshot {
     if (this.snapshot !== null) throw new Error('a snapshot is already running');
     this.epoch++;
-    this.snapshot = { epoch: this.epoch, observer, databases: this.databases.slice() };
-    return this.snapshot;
+    const snapshot: ActiveSnapshot = { epoch: this.epoch, observer, databases: this.databases.slice() };
+    for (const db of snapshot.databases) db.snapshot = snapshot;
+    this.snapshot = snapshot;
+    return snapshot;
   }
 
   endSnapshot(snapshot: ActiveSnapshot): void {
-    if (this.snapshot === snapshot) this.snapshot = null;
+    if (this.snapshot !== snapshot) return;
+    for (const db of snapshot.databases) db.snapshot = null;
+    this.snapshot = null;
   }
 
   /**

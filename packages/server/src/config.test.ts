@@ -1,16 +1,37 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SERVER_MAIN, startUnderstudy, type RunningServer } from './test-support/processes.js';
+import { freePort, SERVER_MAIN, startUnderstudy, type RunningServer } from './test-support/processes.js';
 
 const running: RunningServer[] = [];
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.stop()));
 });
+
+/** Starts a server whose log goes to a file: readiness is seen in the file, not on stdout. */
+async function startUnderstudyLogging(logfile: string): Promise<RunningServer> {
+  const file = configFile(`logfile ${logfile}\n`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER_MAIN, file, '--port', String(port)], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!(existsSync(logfile) && readFileSync(logfile, 'utf8').includes('Ready to accept connections'))) {
+    if (Date.now() > deadline) throw new Error('no readiness line in the logfile');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    port,
+    process: child,
+    output: () => readFileSync(logfile, 'utf8'),
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
 
 function configFile(content: string): string {
   const directory = mkdtempSync(join(tmpdir(), 'understudy-config-'));
@@ -98,6 +119,15 @@ describe('configuration', () => {
     const client = await connect(server);
     await expect(client.config('REWRITE')).rejects.toThrow('The server is running without a config file');
     client.disconnect();
+  });
+
+  it('writes JSON log lines to logfile when one is configured', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'understudy-log-'));
+    const logfile = join(directory, 'understudy.log');
+    const server = await startUnderstudyLogging(logfile);
+    running.push(server);
+    const lines = readFileSync(logfile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.map((line) => line.msg)).toContain('Ready to accept connections');
   });
 
   it('logs structured JSON lines when stdout is not a terminal', async () => {
