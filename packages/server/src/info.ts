@@ -1,5 +1,6 @@
 import { freemem, totalmem } from 'node:os';
-import { commandUsec, type Server } from './server.js';
+import type { Server } from './server.js';
+import { commandUsec } from './stats.js';
 
 export type InfoFields = readonly (readonly [string, string | number])[];
 
@@ -101,7 +102,7 @@ function statsSection(server: Server): InfoFields {
   return [
     ['total_connections_received', stats.connectionsReceived],
     ['total_commands_processed', stats.commandsProcessed],
-    ['instantaneous_ops_per_sec', server.opsPerSecond],
+    ['instantaneous_ops_per_sec', stats.opsPerSecond],
     ['total_net_input_bytes', stats.netInputBytes],
     ['total_net_output_bytes', stats.netOutputBytes],
     ['rejected_connections', stats.rejectedConnections],

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
-import { getHeapStatistics } from 'node:v8';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import {
   type CommandSpec,
   CommandFlags,
   CommandTable,
-  type Database,
   engineCommands,
   Keyspace,
   type KeyspaceListener,
@@ -19,50 +18,19 @@ import { Client } from './client.js';
 import { serverCommands } from './commands/index.js';
 import type { ServerConfig } from './config/server-config.js';
 import { defaultInfoSections, type InfoSection } from './info.js';
+import { Listeners, removeQuietly } from './listeners.js';
 import { type Logger, pinoLevel } from './logger.js';
+import { monitorLine } from './monitor.js';
 import { PubSub } from './pubsub.js';
+import { FAST_TIMING_SAMPLE, ServerStats } from './stats.js';
 import { WatchRegistry } from './watch.js';
 
 /** The Redis version we answer as (HELLO, INFO): the one whose behaviour we reproduce. */
 export const REDIS_VERSION = '7.0.15';
 export const UNDERSTUDY_VERSION = '0.1.0';
 
-/** Per-command counters behind INFO commandstats. */
-export interface CommandStats {
-  calls: number;
-  rejectedCalls: number;
-  failedCalls: number;
-  /** Calls whose duration was measured, and their total time in microseconds. */
-  timedCalls: number;
-  timedUsec: number;
-}
-
-/**
- * Commands flagged fast (O(1), microseconds) are timed one call in FAST_TIMING_SAMPLE, since
- * reading the clock costs as much as running them; commandstats extrapolates their usec.
- */
-const FAST_TIMING_SAMPLE = 16;
 /** The command clock is read again after this many commands of one batch. */
 const CLOCK_REFRESH_COMMANDS = 32;
-
-/** Total microseconds of a command, extrapolated from its timed calls. */
-export function commandUsec(stats: CommandStats): number {
-  return stats.timedCalls === 0 ? 0 : Math.round((stats.timedUsec * stats.calls) / stats.timedCalls);
-}
-
-export interface ServerStats {
-  connectionsReceived: number;
-  rejectedConnections: number;
-  commandsProcessed: number;
-  netInputBytes: number;
-  netOutputBytes: number;
-  readsProcessed: number;
-  writesProcessed: number;
-  /** Error replies by their code (INFO errorstats). */
-  errors: Map<string, number>;
-  commands: Map<CommandSpec<Client>, CommandStats>;
-}
-
 /** Commands that run immediately even inside MULTI. */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** Commands a RESP2 client may send while subscribed. */
@@ -72,13 +40,19 @@ const PROTECTED_MODE = Buffer.from(
   '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
     'In this mode connections are only accepted from the loopback interface. ' +
     'To accept other connections, set a password (requirepass) or turn protected mode off ' +
-    "(CONFIG SET protected-mode no from a local connection, or --protected-mode no at startup), " +
+    '(CONFIG SET protected-mode no from a local connection, or --protected-mode no at startup), ' +
     'making sure the server is not reachable from untrusted networks.\r\n',
+);
+const DEBUG_NOT_ALLOWED = new RedisError(
+  'DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
 );
 
 /**
- * The server process: listeners, clients, the command loop and what spans clients (pub/sub,
- * WATCH, blocked clients, CLIENT PAUSE, MONITOR).
+ * The server process: clients, the command loop, and what spans clients (pub/sub, WATCH,
+ * blocked clients, CLIENT PAUSE, MONITOR).
+ *
+ * Replies are not written as commands run: every client with output is flushed once per turn of
+ * the event loop, after all readable sockets were served, as Redis writes in beforeSleep.
  */
 export class Server {
   readonly keyspace: Keyspace;
@@ -88,6 +62,7 @@ export class Server {
   readonly watches: WatchRegistry;
   readonly blocking = new BlockingRegistry(this);
   readonly monitors = new Set<Client>();
+  readonly stats = new ServerStats();
   readonly startedAt = Date.now();
   readonly version = REDIS_VERSION;
   readonly ownVersion = UNDERSTUDY_VERSION;
@@ -96,21 +71,8 @@ export class Server {
   readonly heapLimit = getHeapStatistics().heap_size_limit;
   readonly infoSections: Map<string, InfoSection> = defaultInfoSections();
   memoryPeak = 0;
-  /** Commands per second over the last seconds, sampled like Redis's instantaneous metrics. */
-  opsPerSecond = 0;
   /** Called by SHUTDOWN once the server has stopped (the executable exits the process). */
   onShutdown: (mode: 'save' | 'nosave' | 'default') => void = () => undefined;
-  readonly stats: ServerStats = {
-    connectionsReceived: 0,
-    rejectedConnections: 0,
-    commandsProcessed: 0,
-    netInputBytes: 0,
-    netOutputBytes: 0,
-    readsProcessed: 0,
-    writesProcessed: 0,
-    errors: new Map(),
-    commands: new Map(),
-  };
   /** Set while the dataset loads at startup: most commands answer -LOADING. */
   loading = false;
   /** CLIENT PAUSE: until when, and whether only writes wait. */
@@ -119,13 +81,11 @@ export class Server {
   currentSpec: CommandSpec<Client> | null = null;
   currentArgv: string[] = [];
 
-  private readonly listeners: NetServer[] = [];
+  private readonly listeners: Listeners;
   private nextClientId = 1;
   private executionDepth = 0;
   private readonly pending: Client[] = [];
   private flushScheduled = false;
-  /** True while a client's input is being executed (its output is flushed right after). */
-  private dispatching = false;
   private cron: NodeJS.Timeout | null = null;
   private shuttingDown = false;
   private readonly keyspaceEvents: KeyspaceListener;
@@ -136,6 +96,7 @@ export class Server {
   ) {
     this.keyspace = new Keyspace(config.get('databases'));
     this.watches = new WatchRegistry(this.keyspace);
+    this.listeners = new Listeners((socket) => this.accept(socket), log);
     this.table.register(engineCommands);
     this.table.register(serverCommands);
     this.applyLimits();
@@ -158,65 +119,19 @@ export class Server {
     process.chdir(this.config.get('dir'));
     const port = this.config.get('port');
     if (port !== 0) {
-      for (const address of this.config.get('bind')) await this.listenTcp(address, port);
+      for (const address of this.config.get('bind')) await this.listeners.listenTcp(address, port, this.config.get('tcp-backlog'));
     }
     const unixsocket = this.config.get('unixsocket');
-    if (unixsocket !== '') await this.listenUnix(unixsocket);
+    if (unixsocket !== '') await this.listeners.listenUnix(unixsocket, this.config.get('unixsocketperm'));
     const pidfile = this.config.get('pidfile');
     if (pidfile !== '') writeFileSync(pidfile, `${process.pid}\n`);
     this.startCron();
     this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
   }
 
-  private listenTcp(bindAddress: string, port: number): Promise<void> {
-    const optional = bindAddress.startsWith('-');
-    const spec = optional ? bindAddress.slice(1) : bindAddress;
-    const host = spec === '*' ? '0.0.0.0' : spec === '::*' ? '::' : spec;
-    return new Promise((resolve, reject) => {
-      const listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
-      listener.once('error', (error: NodeJS.ErrnoException) => {
-        if (optional && (error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT')) {
-          this.log.warn({ address: host, port, code: error.code }, 'Optional bind address not available, skipped');
-          resolve();
-        } else {
-          reject(new Error(`Could not create server TCP listening socket ${host}:${port}: ${error.message}`));
-        }
-      });
-      listener.listen({ host, port, backlog: this.config.get('tcp-backlog'), ipv6Only: host.includes(':') }, () => {
-        listener.removeAllListeners('error');
-        listener.on('error', (error) => this.log.warn({ err: error }, 'Listener error'));
-        this.listeners.push(listener);
-        resolve();
-      });
-    });
-  }
-
-  private listenUnix(path: string): Promise<void> {
-    try {
-      unlinkSync(path);
-    } catch {
-      // No stale socket file to remove.
-    }
-    return new Promise((resolve, reject) => {
-      const listener = createServer({ noDelay: true }, (socket) => this.accept(socket));
-      listener.once('error', reject);
-      listener.listen(path, () => {
-        const mode = this.config.get('unixsocketperm');
-        if (mode !== 0) chmodSync(path, mode);
-        this.listeners.push(listener);
-        resolve();
-      });
-    });
-  }
-
-  /** Addresses the server listens on (tests bind port 0 and read the real port here). */
+  /** Where the server listens. */
   addresses(): { address: string; port: number }[] {
-    const result: { address: string; port: number }[] = [];
-    for (const listener of this.listeners) {
-      const address = listener.address();
-      if (address !== null && typeof address === 'object') result.push({ address: address.address, port: address.port });
-    }
-    return result;
+    return this.listeners.addresses();
   }
 
   /** Stops listening and disconnects every client. */
@@ -229,23 +144,18 @@ export class Server {
       this.flush(client);
       client.socket.destroy();
     }
-    await Promise.all(this.listeners.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve()))));
-    const unixsocket = this.config.get('unixsocket');
-    if (unixsocket !== '') {
-      try {
-        unlinkSync(unixsocket);
-      } catch {
-        // Already gone.
-      }
-    }
+    await this.listeners.close();
     const pidfile = this.config.get('pidfile');
-    if (pidfile !== '') {
-      try {
-        unlinkSync(pidfile);
-      } catch {
-        // Already gone.
-      }
-    }
+    if (pidfile !== '') removeQuietly(pidfile);
+  }
+
+  /** SHUTDOWN: stop serving, then let the owner of the process decide what exiting means. */
+  shutdown(mode: 'save' | 'nosave' | 'default'): void {
+    this.log.warn({ mode }, 'User requested shutdown...');
+    void this.close().then(() => {
+      this.log.warn('Redis is now ready to exit, bye bye...');
+      this.onShutdown(mode);
+    });
   }
 
   // ---- connections ----------------------------------------------------------------------
@@ -253,21 +163,17 @@ export class Server {
   private accept(socket: Socket): void {
     this.stats.connectionsReceived++;
     if (this.clients.size >= this.config.get('maxclients')) {
-      this.stats.rejectedConnections++;
-      socket.on('error', () => undefined);
-      socket.end(MAX_CLIENTS_REACHED);
+      this.refuse(socket, MAX_CLIENTS_REACHED);
       return;
     }
     const remote = socket.remoteAddress;
-    const local = remote === undefined || isLoopback(remote);
-    if (this.config.get('protected-mode') && this.config.get('requirepass') === '' && !local) {
-      this.stats.rejectedConnections++;
-      socket.on('error', () => undefined);
-      socket.end(PROTECTED_MODE);
+    if (this.config.get('protected-mode') && this.config.get('requirepass') === '' && remote !== undefined && !isLoopback(remote)) {
+      this.refuse(socket, PROTECTED_MODE);
       return;
     }
-    const address = remote === undefined ? `${this.config.get('unixsocket')}:0` : formatAddress(remote, socket.remotePort ?? 0);
-    const localAddress = socket.localAddress === undefined ? `${this.config.get('unixsocket')}:0` : formatAddress(socket.localAddress, socket.localPort ?? 0);
+    const unix = `${this.config.get('unixsocket')}:0`;
+    const address = remote === undefined ? unix : formatAddress(remote, socket.remotePort ?? 0);
+    const localAddress = socket.localAddress === undefined ? unix : formatAddress(socket.localAddress, socket.localPort ?? 0);
     const client = new Client(this, socket, this.nextClientId++, address, localAddress);
     this.applyParserLimits(client);
     this.clients.set(client.id, client);
@@ -276,6 +182,12 @@ export class Server {
     socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => this.freeClient(client));
+  }
+
+  private refuse(socket: Socket, reply: Buffer): void {
+    this.stats.rejectedConnections++;
+    socket.on('error', () => undefined);
+    socket.end(reply);
   }
 
   private onData(client: Client, chunk: Buffer): void {
@@ -291,10 +203,7 @@ export class Server {
       this.closeClient(client);
       return;
     }
-    this.dispatching = true;
     this.processInput(client);
-    this.dispatching = false;
-    this.markPending(client);
   }
 
   /** Runs the commands a client has sent, in order, until it blocks or runs out of input. */
@@ -320,6 +229,7 @@ export class Server {
       if (argv === null) break;
       this.processCommand(client, argv);
     }
+    this.markPending(client);
   }
 
   /**
@@ -350,18 +260,9 @@ export class Server {
       this.reject(client, new RedisError('Command not allowed inside a transaction'), spec);
       return;
     }
-    if (spec.has(CommandFlags.protected)) {
-      const allowed = this.config.get('enable-debug-command');
-      if (allowed === 'no' || (allowed === 'local' && !isLocalClient(client))) {
-        this.reject(
-          client,
-          new RedisError(
-            'DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
-          ),
-          spec,
-        );
-        return;
-      }
+    if (spec.has(CommandFlags.protected) && !this.allowsProtected(client)) {
+      this.reject(client, DEBUG_NOT_ALLOWED, spec);
+      return;
     }
     if (client.inPubSubContext && !PUBSUB_CONTEXT.has(spec.name)) {
       this.reject(
@@ -388,11 +289,21 @@ export class Server {
     this.blocking.serveReady();
   }
 
+  /** enable-debug-command: no, yes, or local (loopback and unix socket clients only). */
+  private allowsProtected(client: Client): boolean {
+    const setting = this.config.get('enable-debug-command');
+    if (setting === 'local') {
+      const remote = client.socket.remoteAddress;
+      return remote === undefined || isLoopback(remote);
+    }
+    return setting === 'yes';
+  }
+
   /** A command refused before running: the error reply, and a failed MULTI if one is open. */
   private reject(client: Client, error: RedisError, spec: CommandSpec<Client> | null): void {
     client.reply.error(error.reply);
-    this.countError(error.code);
-    if (spec !== null) this.commandStats(spec).rejectedCalls++;
+    this.stats.countError(error.code);
+    if (spec !== null) this.stats.command(spec).rejectedCalls++;
     if (client.multi !== null) client.multiFailed = true;
   }
 
@@ -409,21 +320,20 @@ export class Server {
       this.feedMonitors(client, argv);
     }
     client.lastCommand = spec.fullName;
-    const stats = this.commandStats(spec);
+    const stats = this.stats.command(spec);
     const timed = !spec.has(CommandFlags.fast) || stats.calls % FAST_TIMING_SAMPLE === 0;
     const started = timed ? performance.now() : 0;
     try {
       spec.handler!(client, argv);
     } catch (error) {
+      stats.failedCalls++;
       if (error instanceof RedisError) {
         client.reply.error(error.reply);
-        this.countError(error.code);
-        stats.failedCalls++;
+        this.stats.countError(error.code);
       } else {
         this.log.error({ err: error, command: spec.fullName }, 'Command failed unexpectedly');
         client.reply.error('ERR internal error while executing the command');
-        this.countError('ERR');
-        stats.failedCalls++;
+        this.stats.countError('ERR');
       }
     } finally {
       this.executionDepth--;
@@ -438,31 +348,42 @@ export class Server {
     client.commandDone();
   }
 
-  commandStats(spec: CommandSpec<Client>): CommandStats {
-    let stats = this.stats.commands.get(spec);
-    if (stats === undefined) {
-      stats = { calls: 0, rejectedCalls: 0, failedCalls: 0, timedCalls: 0, timedUsec: 0 };
-      this.stats.commands.set(spec, stats);
+  /**
+   * Serves a parked command from a key that was just created. Returns false when the key
+   * cannot serve it and the client stays parked; an error reply also ends the wait.
+   */
+  serveBlocked(client: Client, key: string): boolean {
+    const state = client.blocked!;
+    const serve = state.spec.serveBlocked!;
+    this.keyspace.setTime(Date.now());
+    this.currentSpec = state.spec;
+    this.currentArgv = state.argv;
+    let served: boolean;
+    try {
+      served = serve(client, state.argv, key);
+    } catch (error) {
+      if (!(error instanceof RedisError)) throw error;
+      client.reply.error(error.reply);
+      this.stats.countError(error.code);
+      served = true;
     }
-    return stats;
-  }
-
-  countError(code: string): void {
-    this.stats.errors.set(code, (this.stats.errors.get(code) ?? 0) + 1);
+    this.keyspace.commitEffects();
+    if (!served) return false;
+    this.stats.command(state.spec).calls++;
+    this.stats.commandsProcessed++;
+    this.blocking.unblock(client);
+    this.resumeClient(client);
+    return true;
   }
 
   // ---- output ---------------------------------------------------------------------------
 
-  /**
-   * Notes that a client other than the one being served has replies to send (pub/sub, MONITOR,
-   * unblocked clients). They go out at the end of the current dispatch, or on the next tick when
-   * the output was produced outside one (timers).
-   */
+  /** Queues a client's replies for the flush at the end of this turn of the event loop. */
   markPending(client: Client): void {
     if (client.pendingFlush) return;
     client.pendingFlush = true;
     this.pending.push(client);
-    if (!this.dispatching && !this.flushScheduled) {
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushPending());
     }
@@ -498,6 +419,7 @@ export class Server {
     }
   }
 
+  /** client-output-buffer-limit: past the hard limit, or the soft one for too long, closes. */
   private checkOutputLimits(client: Client): void {
     const limits = this.config.get('client-output-buffer-limit');
     const limit = client.subscriptionCount > 0 ? limits.pubsub : limits.normal;
@@ -514,6 +436,15 @@ export class Server {
     if (exceeded) {
       this.log.warn({ client: client.address, id: client.id, omem: used }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
       this.closeClient(client);
+    }
+  }
+
+  private feedMonitors(client: Client, argv: string[]): void {
+    const where = client.socket.remoteAddress === undefined ? `unix:${this.config.get('unixsocket')}` : client.address;
+    const line = monitorLine(Date.now(), client.dbIndex, where, argv);
+    for (const monitor of this.monitors) {
+      monitor.reply.simple(line);
+      this.markPending(monitor);
     }
   }
 
@@ -537,45 +468,11 @@ export class Server {
     this.listenerNeeded();
   }
 
-  /**
-   * Serves a parked command from a key that was just created. Returns false when the key
-   * cannot serve it and the client stays parked; an error reply also ends the wait.
-   */
-  serveBlocked(client: Client, key: string): boolean {
-    const state = client.blocked!;
-    const serve = state.spec.serveBlocked!;
-    this.keyspace.setTime(Date.now());
-    this.currentSpec = state.spec;
-    this.currentArgv = state.argv;
-    let served: boolean;
-    try {
-      served = serve(client, state.argv, key);
-    } catch (error) {
-      if (!(error instanceof RedisError)) throw error;
-      client.reply.error(error.reply);
-      this.countError(error.code);
-      served = true;
-    }
-    this.keyspace.commitEffects();
-    if (!served) return false;
-    const stats = this.commandStats(state.spec);
-    stats.calls++;
-    this.stats.commandsProcessed++;
-    this.blocking.unblock(client);
-    this.resumeClient(client);
-    return true;
-  }
-
-  /** Continues with input that arrived while a client was blocked or paused. */
+  /** Continues, on the next turn, with input that arrived while a client was blocked or paused. */
   resumeClient(client: Client): void {
     this.markPending(client);
     setImmediate(() => {
-      if (client.closed) return;
-      this.dispatching = true;
-      this.processInput(client);
-      this.dispatching = false;
-      this.flush(client);
-      this.flushPending();
+      if (!client.closed) this.processInput(client);
     });
   }
 
@@ -603,18 +500,6 @@ export class Server {
       client.paused = null;
       this.processCommand(client, parked.argv);
       this.resumeClient(client);
-    }
-  }
-
-  private feedMonitors(client: Client, argv: string[]): void {
-    const now = Date.now();
-    const seconds = Math.floor(now / 1000);
-    const micros = String((now % 1000) * 1000).padStart(6, '0');
-    const where = client.socket.remoteAddress === undefined ? 'unix:' + this.config.get('unixsocket') : client.address;
-    const line = `${seconds}.${micros} [${client.dbIndex} ${where}] ${argv.map(quoteForMonitor).join(' ')}`;
-    for (const monitor of this.monitors) {
-      monitor.reply.simple(line);
-      this.markPending(monitor);
     }
   }
 
@@ -652,7 +537,7 @@ export class Server {
     }
   }
 
-  applyParserLimits(client: Client): void {
+  private applyParserLimits(client: Client): void {
     client.parser.maxBulkLength = this.config.get('proto-max-bulk-len');
     client.parser.queryBufferLimit = this.config.get('client-query-buffer-limit');
   }
@@ -668,46 +553,18 @@ export class Server {
       const now = Date.now();
       this.keyspace.setTime(now);
       this.keyspace.activeExpireCycle(hz);
-      if (++ticks % hz === 0) this.closeIdleClients();
+      if (++ticks % hz === 0) this.closeIdleClients(now);
       if (now - lastSample >= 100) {
         lastSample = now;
-        this.sampleOps();
+        this.stats.sampleOps(now);
       }
-      this.flushPending();
     }, Math.round(1000 / hz));
     this.cron.unref();
   }
 
-  /** Keeps instantaneous_ops_per_sec as the mean of the last samples, as Redis does. */
-  private sampleOps(): void {
-    const now = Date.now();
-    const processed = this.stats.commandsProcessed;
-    if (this.opsSample !== null) {
-      const elapsed = now - this.opsSample.at;
-      if (elapsed > 0) {
-        this.opsSamples.push(((processed - this.opsSample.processed) * 1000) / elapsed);
-        if (this.opsSamples.length > 16) this.opsSamples.shift();
-        this.opsPerSecond = Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
-      }
-    }
-    this.opsSample = { at: now, processed };
-  }
-
-  private opsSample: { at: number; processed: number } | null = null;
-  private readonly opsSamples: number[] = [];
-
   /** CONFIG RESETSTAT. */
   resetStats(): void {
-    const stats = this.stats;
-    stats.connectionsReceived = 0;
-    stats.rejectedConnections = 0;
-    stats.commandsProcessed = 0;
-    stats.netInputBytes = 0;
-    stats.netOutputBytes = 0;
-    stats.readsProcessed = 0;
-    stats.writesProcessed = 0;
-    stats.errors.clear();
-    stats.commands.clear();
+    this.stats.reset();
     const keyspace = this.keyspace.stats;
     keyspace.expiredKeys = 0;
     keyspace.keyspaceHits = 0;
@@ -715,19 +572,10 @@ export class Server {
     this.memoryPeak = 0;
   }
 
-  /** SHUTDOWN: stop serving, then let the owner of the process decide what exiting means. */
-  shutdown(mode: 'save' | 'nosave' | 'default'): void {
-    this.log.warn({ mode }, 'User requested shutdown...');
-    void this.close().then(() => {
-      this.log.warn('Redis is now ready to exit, bye bye...');
-      this.onShutdown(mode);
-    });
-  }
-
-  private closeIdleClients(): void {
+  /** timeout: closes clients idle for longer, except blocked ones, subscribers and monitors. */
+  private closeIdleClients(now: number): void {
     const timeout = this.config.get('timeout');
     if (timeout === 0) return;
-    const now = Date.now();
     for (const client of this.clients.values()) {
       if (client.blocked !== null || client.subscriptionCount > 0 || client.monitor) continue;
       if (now - client.lastInteraction > timeout * 1000) {
@@ -739,37 +587,10 @@ export class Server {
 }
 
 function isLoopback(address: string): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.');
-}
-
-function isLocalClient(client: Client): boolean {
-  const remote = client.socket.remoteAddress;
-  return remote === undefined || isLoopback(remote);
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 function formatAddress(address: string, port: number): string {
   const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
   return `${plain}:${port}`;
 }
-
-/** MONITOR prints arguments quoted the way Redis's sdscatrepr does. */
-export function quoteForMonitor(arg: string): string {
-  let out = '"';
-  for (let i = 0; i < arg.length; i++) {
-    const c = arg.charCodeAt(i);
-    switch (c) {
-      case 0x5c: out += '\\\\'; break;
-      case 0x22: out += '\\"'; break;
-      case 0x0a: out += '\\n'; break;
-      case 0x0d: out += '\\r'; break;
-      case 0x09: out += '\\t'; break;
-      case 0x07: out += '\\a'; break;
-      case 0x08: out += '\\b'; break;
-      default:
-        out += c >= 0x20 && c < 0x7f ? arg[i] : `\\x${c.toString(16).padStart(2, '0')}`;
-    }
-  }
-  return out + '"';
-}
-
-export type { Database };
