@@ -24,9 +24,6 @@ export interface BlockState {
 
 export type ReplyMode = 'on' | 'off' | 'skip' | 'skip-next';
 
-/** Discards what it is given: the writer of a client that asked for no replies. */
-const discardWriter = new ReplyWriter();
-
 /**
  * One connection: its socket, request parser, reply buffer and the per-connection state Redis
  * keeps (selected database, name, authentication, MULTI queue, subscriptions, flags).
@@ -35,9 +32,10 @@ export class Client implements ExecContext {
   readonly id: number;
   readonly keyspace: Keyspace;
   readonly parser = new RequestParser();
-  /** Where replies go; swapped for a discarding writer by CLIENT REPLY OFF/SKIP. */
+  /** Where replies go: `output`, or while CLIENT REPLY is OFF or SKIP, a writer that is discarded. */
   reply: ReplyWriter;
   readonly output = new ReplyWriter();
+  private discarded: ReplyWriter | null = null;
   dbIndex = 0;
   name = '';
   authenticated: boolean;
@@ -107,14 +105,19 @@ export class Client implements ExecContext {
 
   setReplyMode(mode: ReplyMode): void {
     this.replyMode = mode;
-    this.reply = mode === 'on' ? this.output : discardWriter;
+    this.reply = mode === 'on' ? this.output : (this.discarded ??= new ReplyWriter());
   }
 
   /** After each command: a SKIP covers exactly the next command. */
   commandDone(): void {
     if (this.replyMode === 'skip') this.replyMode = 'skip-next';
     else if (this.replyMode === 'skip-next') this.setReplyMode('on');
-    if (this.reply === discardWriter) discardWriter.discard();
+    this.dropDiscarded();
+  }
+
+  /** Frees what was written while replies were off (pub/sub messages included). */
+  dropDiscarded(): void {
+    this.discarded?.discard();
   }
 
   block(keys: readonly string[], deadline: number): void {

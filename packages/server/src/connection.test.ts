@@ -125,6 +125,14 @@ describe('connection behaviour matches redis-server', () => {
       await client.call('COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2'),
       await client.call('DEBUG', 'NOSUCH'),
       await client.call('OBJECT', 'FREQ', 'k'),
+      await client.call('PUBSUB', 'NUMSUB', 'x', 'y'),
+      await client.call('PUBSUB', 'NUMPAT'),
+      await client.call('PUBSUB', 'CHANNELS'),
+      await client.call('PUBSUB', 'NOSUCH'),
+      await client.call('TIME', 'extra'),
+      await client.call('SHUTDOWN', 'ABORT'),
+      await client.call('SHUTDOWN', 'SAVE', 'NOSAVE'),
+      await client.call('INFO', 'nosuchsection'),
       await client.call('RESET'),
     ]);
     expect(normalise(ours)).toEqual(normalise(theirs));

@@ -52,16 +52,6 @@ export class Listeners {
     });
   }
 
-  /** Where the server listens (tests read the real port here). */
-  addresses(): { address: string; port: number }[] {
-    const result: { address: string; port: number }[] = [];
-    for (const listener of this.servers) {
-      const address = listener.address();
-      if (address !== null && typeof address === 'object') result.push({ address: address.address, port: address.port });
-    }
-    return result;
-  }
-
   async close(): Promise<void> {
     await Promise.all(this.servers.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve()))));
     if (this.unixPath !== null) removeQuietly(this.unixPath);

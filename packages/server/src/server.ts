@@ -129,11 +129,6 @@ export class Server {
     this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
   }
 
-  /** Where the server listens. */
-  addresses(): { address: string; port: number }[] {
-    return this.listeners.addresses();
-  }
-
   /** Stops listening and disconnects every client. */
   async close(): Promise<void> {
     if (this.shuttingDown) return;
@@ -403,6 +398,7 @@ export class Server {
   /** Hands a client's pending replies to its socket and enforces its output buffer limits. */
   flush(client: Client): void {
     if (client.closed) return;
+    client.dropDiscarded();
     const out = client.output.take();
     const socket = client.socket;
     if (out !== null) {

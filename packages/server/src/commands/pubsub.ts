@@ -48,7 +48,8 @@ export const pubsubCommands: CommandDefinition<Client>[] = [
         name: 'numsub', arity: -2, flags: 'pubsub loading stale', acl: 'pubsub slow',
         run: (client, argv) => {
           const channels = client.server.pubsub.channels;
-          client.reply.map(argv.length - 2);
+          // A flat array of channel, count pairs (not a map), even in RESP3.
+          client.reply.array((argv.length - 2) * 2);
           for (let i = 2; i < argv.length; i++) {
             client.reply.bulk(argv[i]);
             client.reply.integer(channels.get(argv[i])?.size ?? 0);
