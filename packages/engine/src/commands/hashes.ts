@@ -2,10 +2,11 @@ import type { CommandDefinition, ExecContext } from '../command.js';
 import type { Database } from '../database.js';
 import { ArityError, NOT_FLOAT, RedisError, SYNTAX } from '../errors.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double.js';
-import { addInt64, int64ToString, parseInt64, parseInteger } from '../numbers.js';
+import { addInt64, int64ToString, parseInt64 } from '../numbers.js';
 import { HashValue } from '../values/hash-value.js';
 import { asHash } from '../values/value.js';
-import { parseCursor, parseScanOptions, matches, scanPositions } from './scan.js';
+import { randomCountArg, randomPicks, randomPosition } from './random.js';
+import { matches, parseCursor, parseScanOptions, replyScan, scanPositions } from './scan.js';
 import { int64Arg, isKeyword, propagate } from './support.js';
 
 function readHash(ctx: ExecContext, key: string): HashValue | null {
@@ -214,16 +215,6 @@ function hscan(ctx: ExecContext, argv: string[]): void {
   replyScan(ctx, next, found);
 }
 
-export function replyScan(ctx: ExecContext, cursor: number, elements: readonly string[]): void {
-  ctx.reply.array(2);
-  ctx.reply.bulk(String(cursor));
-  ctx.reply.bulkArray(elements);
-}
-
-/** A random position in [0, size). */
-function randomPosition(size: number): number {
-  return Math.floor(Math.random() * size);
-}
 
 function hrandfield(ctx: ExecContext, argv: string[]): void {
   if (argv.length === 2) {
@@ -252,43 +243,6 @@ function hrandfield(ctx: ExecContext, argv: string[]): void {
     ctx.reply.bulk(hash.fieldAt(position));
     if (withValues) ctx.reply.bulk(hash.valueAt(position));
   }
-}
-
-/** The count of HRANDFIELD/SRANDMEMBER/ZRANDMEMBER: any long except LONG_MIN. */
-export function randomCountArg(text: string): number {
-  const count = parseInteger(text);
-  if (Number.isNaN(count)) throw new RedisError('value is not an integer or out of range');
-  if (text === '-9223372036854775808') {
-    throw new RedisError('value is out of range, value must between -9223372036854775807 and 9223372036854775807');
-  }
-  return count;
-}
-
-/**
- * Positions for a random-members command: a negative count allows repeats; a positive count
- * takes distinct members, all of them in order when it covers the whole collection.
- */
-export function randomPicks(size: number, count: number): number[] {
-  if (count < 0) {
-    const picks = new Array<number>(-count);
-    for (let i = 0; i < picks.length; i++) picks[i] = randomPosition(size);
-    return picks;
-  }
-  if (count === 1) return [randomPosition(size)];
-  if (count >= size) return Array.from({ length: size }, (_, i) => i);
-  if (count * 3 <= size) {
-    // Few picks from many: draw until enough distinct positions came up.
-    const picked = new Set<number>();
-    while (picked.size < count) picked.add(randomPosition(size));
-    return [...picked];
-  }
-  // Many picks: a partial Fisher-Yates shuffle over all positions.
-  const positions = Array.from({ length: size }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + randomPosition(size - i);
-    [positions[i], positions[j]] = [positions[j], positions[i]];
-  }
-  return positions.slice(0, count);
 }
 
 export const hashCommands: CommandDefinition[] = [

@@ -3,6 +3,7 @@ import { NO_EXPIRY } from '../database.js';
 import { NO_SUCH_KEY, RedisError, SYNTAX } from '../errors.js';
 import { parseInteger } from '../numbers.js';
 import { cloneValue, typeName } from '../values/value.js';
+import { randomPosition } from './random.js';
 import { matches, parseCursor, parseScanOptions, scanPositions } from './scan.js';
 import { expireTimeArg, isKeyword, propagate, replyHelp, UNIT_MILLISECONDS, UNIT_SECONDS } from './support.js';
 
@@ -169,7 +170,7 @@ function scan(ctx: ExecContext, argv: string[]): void {
 function randomkey(ctx: ExecContext): void {
   const db = ctx.db;
   for (let tries = 0; tries < 100 && db.size > 0; tries++) {
-    const slot = Math.floor(Math.random() * db.size);
+    const slot = randomPosition(db.size);
     const key = db.key(slot);
     if (!db.isExpired(slot) || ctx.keyspace.expiryPolicy === 'ignore') {
       ctx.reply.bulk(key);
@@ -182,7 +183,7 @@ function randomkey(ctx: ExecContext): void {
     }
   }
   if (db.size > 0 && ctx.keyspace.expiryPolicy === 'hide') {
-    ctx.reply.bulk(db.key(Math.floor(Math.random() * db.size)));
+    ctx.reply.bulk(db.key(randomPosition(db.size)));
     return;
   }
   ctx.reply.nil();

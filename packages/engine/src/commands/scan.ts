@@ -1,3 +1,4 @@
+import type { ExecContext } from '../command.js';
 import { RedisError, SYNTAX } from '../errors.js';
 import { globMatch } from '../glob.js';
 import { integerArg, isKeyword } from './support.js';
@@ -60,4 +61,11 @@ export function scanPositions(cursor: number, count: number, size: number): { po
 
 export function matches(pattern: string | null, text: string): boolean {
   return pattern === null || globMatch(pattern, text);
+}
+
+/** A SCAN-family reply: the next cursor, then the elements found. */
+export function replyScan(ctx: ExecContext, cursor: number, elements: readonly string[]): void {
+  ctx.reply.array(2);
+  ctx.reply.bulk(String(cursor));
+  ctx.reply.bulkArray(elements);
 }

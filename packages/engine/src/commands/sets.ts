@@ -4,8 +4,8 @@ import { RedisError, SYNTAX } from '../errors.js';
 import { parseInteger } from '../numbers.js';
 import { SetValue } from '../values/set-value.js';
 import { asSet } from '../values/value.js';
-import { randomCountArg, randomPicks, replyScan } from './hashes.js';
-import { matches, parseCursor, parseScanOptions, scanPositions } from './scan.js';
+import { randomCountArg, randomPicks, randomPosition } from './random.js';
+import { matches, parseCursor, parseScanOptions, replyScan, scanPositions } from './scan.js';
 import { isKeyword, nonNegativeArg, numkeysPositions, propagate } from './support.js';
 
 function readSet(ctx: ExecContext, key: string): SetValue | null {
@@ -141,7 +141,7 @@ function spop(ctx: ExecContext, argv: string[]): void {
   }
   asSet(db.value(slot));
   const set = db.writable(slot) as SetValue;
-  const position = Math.floor(Math.random() * set.size);
+  const position = randomPosition(set.size);
   const member = set.memberAt(position);
   set.deleteAt(position);
   afterRemoval(db, key, set);
@@ -172,7 +172,7 @@ function spopCount(ctx: ExecContext, key: string, count: number): void {
   }
   const popped: string[] = [];
   for (let i = 0; i < count; i++) {
-    const position = Math.floor(Math.random() * set.size);
+    const position = randomPosition(set.size);
     popped.push(set.memberAt(position));
     set.deleteAt(position);
   }
@@ -188,7 +188,7 @@ function srandmember(ctx: ExecContext, argv: string[]): void {
   if (argv.length === 2) {
     const set = readSet(ctx, argv[1]);
     if (set === null) ctx.reply.nil();
-    else ctx.reply.bulk(set.memberAt(Math.floor(Math.random() * set.size)));
+    else ctx.reply.bulk(set.memberAt(randomPosition(set.size)));
     return;
   }
   const count = randomCountArg(argv[2]);

@@ -6,8 +6,8 @@ import { parseDouble, parseInteger, strtod } from '../numbers.js';
 import { SetValue } from '../values/set-value.js';
 import { asZSet } from '../values/value.js';
 import { ZSetValue } from '../values/zset-value.js';
-import { randomCountArg, randomPicks, replyScan } from './hashes.js';
-import { matches, parseCursor, parseScanOptions, scanPositions } from './scan.js';
+import { randomCountArg, randomPicks, randomPosition } from './random.js';
+import { matches, parseCursor, parseScanOptions, replyScan, scanPositions } from './scan.js';
 import { integerArg, isKeyword, nonNegativeArg, numkeysPositions, propagate } from './support.js';
 
 const NAN_SCORE = 'resulting score is not a number (NaN)';
@@ -493,7 +493,7 @@ function zrandmember(ctx: ExecContext, argv: string[]): void {
   if (argv.length === 2) {
     const zset = readZSet(ctx, argv[1]);
     if (zset === null) ctx.reply.nil();
-    else ctx.reply.bulk(zset.memberAt(Math.floor(Math.random() * zset.size)));
+    else ctx.reply.bulk(zset.memberAt(randomPosition(zset.size)));
     return;
   }
   const count = randomCountArg(argv[2]);
