@@ -119,6 +119,20 @@ describe('malformed input', () => {
     await stillServing(understudy.port);
   }, 60_000);
 
+  it('applies the unauthenticated limits like redis-server when a password is required', async () => {
+    const [securedRedis, securedOurs] = await Promise.all([startRedis(['--requirepass', 'pw']), startUnderstudy(['--requirepass', 'pw'])]);
+    try {
+      const cases = ['*11\r\n', '*10\r\n$16385\r\n', '*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*11\r\n', 'GET a\r\nAUTH pw\r\n*1\r\n$16385\r\n'];
+      for (const text of cases) {
+        const input = Buffer.from(text, 'latin1');
+        const [theirs, ours] = await Promise.all([exchange(securedRedis.port, input), exchange(securedOurs.port, input)]);
+        expect(ours, text).toEqual(theirs);
+      }
+    } finally {
+      await Promise.all([securedRedis.stop(), securedOurs.stop()]);
+    }
+  }, 30_000);
+
   it('a client that sends half a command and disconnects leaves the server serving others', async () => {
     const countClients = async (): Promise<number> => {
       const probe = await RawClient.connect(understudy.port);

@@ -130,6 +130,16 @@ describe('configuration', () => {
     expect(lines.map((line) => line.msg)).toContain('Ready to accept connections');
   });
 
+  it('logs human-readable lines when stdout is a terminal', async () => {
+    // script(1) runs the server on a pseudo-terminal; the log must not be JSON there.
+    const port = await freePort();
+    const result = spawnSync('script', ['-qec', `timeout -s INT 2 ${process.execPath} ${SERVER_MAIN} --port ${port}`, '/dev/null'], { encoding: 'utf8', timeout: 10_000 });
+    const ready = result.stdout.split('\n').find((line) => line.includes('Ready to accept connections'));
+    expect(ready).toBeDefined();
+    expect(ready!.trim().startsWith('{')).toBe(false);
+    expect(ready).toMatch(/INFO/);
+  });
+
   it('logs structured JSON lines when stdout is not a terminal', async () => {
     const server = await startUnderstudy();
     running.push(server);
