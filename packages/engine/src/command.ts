@@ -47,6 +47,7 @@ export const CommandFlags = {
   movablekeys: 1 << 16,
   allow_busy: 1 << 17,
   protected: 1 << 18,
+  no_async_loading: 1 << 19,
 } as const;
 
 export type CommandFlagName = keyof typeof CommandFlags;

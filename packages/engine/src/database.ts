@@ -258,6 +258,11 @@ export class Database {
 
   // ---- snapshot support -----------------------------------------------------------------
 
+  /** Whether the key in a slot still has to be serialized in this epoch (not done, not born later). */
+  needsSnapshot(slot: number, epoch: number): boolean {
+    return this.marks[slot] < epoch;
+  }
+
   /**
    * Called by a snapshot walker visiting a slot: true if the key still has to be serialized in
    * this epoch (it is then marked done), false if it was serialized already or born later.

@@ -14,9 +14,9 @@ export class RedisError extends Error {
     this.name = 'RedisError';
   }
 
-  /** The reply line without the leading '-' and trailing CRLF. */
+  /** The reply line without the leading '-' and trailing CRLF (a bare code when there is no message). */
   get reply(): string {
-    return `${this.code} ${this.message}`;
+    return this.message === '' ? this.code : `${this.code} ${this.message}`;
   }
 }
 

@@ -148,6 +148,25 @@ export class Keyspace {
     return removed;
   }
 
+  /** Fresh, empty databases owned by this keyspace, to fill aside (loading a file) and install. */
+  createDatabases(): Database[] {
+    return Array.from({ length: this.databases.length }, (_, i) => new Database(this, i));
+  }
+
+  /**
+   * Replaces every database at once (a file finished loading): O(1) per database, and a
+   * running snapshot keeps walking the previous ones.
+   */
+  installDatabases(databases: readonly Database[]): void {
+    if (databases.length !== this.databases.length) throw new Error('database count mismatch');
+    databases.forEach((current, index) => {
+      const previous = this.databases[index];
+      current.index = index;
+      this.databases[index] = current;
+      this.listener?.databaseReplaced(index, previous, current);
+    });
+  }
+
   swapDatabases(a: number, b: number): void {
     const first = this.databases[a];
     const second = this.databases[b];

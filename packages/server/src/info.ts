@@ -70,7 +70,7 @@ function clientsSection(server: Server): InfoFields {
 
 function memorySection(server: Server): InfoFields {
   const usage = process.memoryUsage();
-  const used = usage.heapUsed + usage.external;
+  const used = server.usedMemory();
   server.memoryPeak = Math.max(server.memoryPeak, used);
   const total = totalmem();
   return [
@@ -157,13 +157,13 @@ function keyspaceSection(server: Server): InfoFields {
   return fields;
 }
 
-/** Sections in the order INFO prints them; later issues add persistence and replication. */
+/** Sections in the order INFO prints them; replication comes with a later issue. */
 export function defaultInfoSections(): Map<string, InfoSection> {
   return new Map<string, InfoSection>([
     ['server', { title: 'Server', inDefault: true, fields: serverSection }],
     ['clients', { title: 'Clients', inDefault: true, fields: clientsSection }],
     ['memory', { title: 'Memory', inDefault: true, fields: memorySection }],
-    ['persistence', { title: 'Persistence', inDefault: true, fields: (server) => [['loading', server.loading ? 1 : 0], ['async_loading', 0], ['rdb_changes_since_last_save', server.keyspace.dirty]] }],
+    ['persistence', { title: 'Persistence', inDefault: true, fields: (server) => server.persistence.info() }],
     ['stats', { title: 'Stats', inDefault: true, fields: statsSection }],
     ['replication', { title: 'Replication', inDefault: true, fields: () => [['role', 'master'], ['connected_slaves', 0]] }],
     ['cpu', { title: 'CPU', inDefault: true, fields: cpuSection }],

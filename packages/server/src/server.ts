@@ -21,6 +21,7 @@ import { defaultInfoSections, type InfoSection } from './info.js';
 import { Listeners, removeQuietly } from './listeners.js';
 import { type Logger, pinoLevel } from './logger.js';
 import { monitorLine } from './monitor.js';
+import { type PersistenceHost, RdbPersistence } from './persistence.js';
 import { PubSub } from './pubsub.js';
 import { FAST_TIMING_SAMPLE, ServerStats } from './stats.js';
 import { WatchRegistry } from './watch.js';
@@ -43,6 +44,10 @@ const PROTECTED_MODE = Buffer.from(
     '(CONFIG SET protected-mode no from a local connection, or --protected-mode no at startup), ' +
     'making sure the server is not reachable from untrusted networks.\r\n',
 );
+const MISCONF = new RedisError(
+  "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+  'MISCONF',
+);
 const DEBUG_NOT_ALLOWED = new RedisError(
   'DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
 );
@@ -54,7 +59,7 @@ const DEBUG_NOT_ALLOWED = new RedisError(
  * Replies are not written as commands run: every client with output is flushed once per turn of
  * the event loop, after all readable sockets were served, as Redis writes in beforeSleep.
  */
-export class Server {
+export class Server implements PersistenceHost {
   readonly keyspace: Keyspace;
   readonly table = new CommandTable<Client>();
   readonly clients = new Map<number, Client>();
@@ -70,9 +75,10 @@ export class Server {
   readonly runId = randomBytes(20).toString('hex');
   readonly heapLimit = getHeapStatistics().heap_size_limit;
   readonly infoSections: Map<string, InfoSection> = defaultInfoSections();
+  readonly persistence: RdbPersistence;
   memoryPeak = 0;
   /** Called by SHUTDOWN once the server has stopped (the executable exits the process). */
-  onShutdown: (mode: 'save' | 'nosave' | 'default') => void = () => undefined;
+  onShutdown: () => void = () => undefined;
   /** Set while the dataset loads at startup: most commands answer -LOADING. */
   loading = false;
   /** CLIENT PAUSE: until when, and whether only writes wait. */
@@ -89,6 +95,8 @@ export class Server {
   private cron: NodeJS.Timeout | null = null;
   private shuttingDown = false;
   private readonly keyspaceEvents: KeyspaceListener;
+  /** FLUSHALL also resets the snapshot on disk when there are save rules, as in Redis. */
+  private readonly flushallSpec: CommandSpec<Client> | undefined;
 
   constructor(
     readonly config: ServerConfig,
@@ -99,6 +107,8 @@ export class Server {
     this.listeners = new Listeners((socket) => this.accept(socket), log);
     this.table.register(engineCommands);
     this.table.register(serverCommands);
+    this.flushallSpec = this.table.get('flushall');
+    this.persistence = new RdbPersistence(this);
     this.applyLimits();
     config.onChange((name) => this.configChanged(name));
     const watches = this.watches;
@@ -126,7 +136,20 @@ export class Server {
     const pidfile = this.config.get('pidfile');
     if (pidfile !== '') writeFileSync(pidfile, `${process.pid}\n`);
     this.startCron();
+    // Clients may connect while the dataset loads; they get -LOADING until it is in.
+    this.loading = true;
+    try {
+      await this.persistence.loadAtStartup();
+    } finally {
+      this.loading = false;
+    }
     this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
+  }
+
+  /** INFO used_memory: the JavaScript heap in use plus memory held outside it (buffers). */
+  usedMemory(): number {
+    const usage = process.memoryUsage();
+    return usage.heapUsed + usage.external;
   }
 
   /** Stops listening and disconnects every client. */
@@ -144,13 +167,33 @@ export class Server {
     if (pidfile !== '') removeQuietly(pidfile);
   }
 
-  /** SHUTDOWN: stop serving, then let the owner of the process decide what exiting means. */
-  shutdown(mode: 'save' | 'nosave' | 'default'): void {
-    this.log.warn({ mode }, 'User requested shutdown...');
+  /**
+   * SHUTDOWN, SIGTERM and SIGINT. The dataset is saved first when save rules exist (unless
+   * NOSAVE) or SAVE was asked, except while it is still loading. If that save fails the server
+   * stays up, unless FORCE, and this returns false. Then it stops serving and lets the owner
+   * of the process decide what exiting means.
+   */
+  shutdown(options: { save?: boolean; nosave?: boolean; force?: boolean } = {}): boolean {
+    this.log.warn('User requested shutdown...');
+    const persistence = this.persistence;
+    if (persistence.bgsaveInProgress) persistence.abortBgsave('shutdown');
+    const save = !this.loading && options.nosave !== true && (options.save === true || this.config.get('save').length > 0);
+    if (save) {
+      this.log.info('Saving the final RDB snapshot before exiting.');
+      if (!persistence.saveNow()) {
+        if (options.force !== true) {
+          this.log.warn("Error trying to save the DB, can't exit.");
+          this.log.warn('Errors trying to shut down the server. Check the logs for more information.');
+          return false;
+        }
+        this.log.warn('Error trying to save the DB. Exit anyway.');
+      }
+    }
     void this.close().then(() => {
       this.log.warn('Redis is now ready to exit, bye bye...');
-      this.onShutdown(mode);
+      this.onShutdown();
     });
+    return true;
   }
 
   // ---- connections ----------------------------------------------------------------------
@@ -255,8 +298,12 @@ export class Server {
       this.reject(client, new RedisError('Command not allowed inside a transaction'), spec);
       return;
     }
-    if (spec.has(CommandFlags.protected) && !this.allowsProtected(client)) {
+    if (spec.has(CommandFlags.protected) && !this.allows('enable-debug-command', client)) {
       this.reject(client, DEBUG_NOT_ALLOWED, spec);
+      return;
+    }
+    if (this.persistence.writesDenied && this.writesRefusedOnDiskError(client, spec)) {
+      this.reject(client, MISCONF, spec);
       return;
     }
     if (client.inPubSubContext && !PUBSUB_CONTEXT.has(spec.name)) {
@@ -284,14 +331,26 @@ export class Server {
     this.blocking.serveReady();
   }
 
-  /** enable-debug-command: no, yes, or local (loopback and unix socket clients only). */
-  private allowsProtected(client: Client): boolean {
-    const setting = this.config.get('enable-debug-command');
+  /**
+   * enable-debug-command and enable-protected-configs: no, yes, or local (loopback and unix
+   * socket clients only).
+   */
+  allows(option: 'enable-debug-command' | 'enable-protected-configs', client: Client): boolean {
+    const setting = this.config.get(option);
     if (setting === 'local') {
       const remote = client.socket.remoteAddress;
       return remote === undefined || isLoopback(remote);
     }
     return setting === 'yes';
+  }
+
+  /**
+   * stop-writes-on-bgsave-error refuses what may change the dataset (an EXEC of queued
+   * writes too) and, as in Redis, PING: a health check should see the disk trouble.
+   */
+  private writesRefusedOnDiskError(client: Client, spec: CommandSpec<Client>): boolean {
+    if (spec.has(CommandFlags.write) || spec.name === 'ping') return true;
+    return spec.name === 'exec' && client.multi !== null && client.multi.some((queued) => queued.spec.has(CommandFlags.write));
   }
 
   /** A command refused before running: the error reply, and a failed MULTI if one is open. */
@@ -320,6 +379,7 @@ export class Server {
     const started = timed ? performance.now() : 0;
     try {
       spec.handler!(client, argv);
+      if (spec === this.flushallSpec) this.persistence.flushedAll();
     } catch (error) {
       stats.failedCalls++;
       if (error instanceof RedisError) {
@@ -549,6 +609,7 @@ export class Server {
       const now = Date.now();
       this.keyspace.setTime(now);
       this.keyspace.activeExpireCycle(hz);
+      this.persistence.cron();
       if (++ticks % hz === 0) this.closeIdleClients(now);
       if (now - lastSample >= 100) {
         lastSample = now;
@@ -566,6 +627,7 @@ export class Server {
     keyspace.keyspaceHits = 0;
     keyspace.keyspaceMisses = 0;
     this.memoryPeak = 0;
+    this.persistence.saves = 0;
   }
 
   /** timeout: closes clients idle for longer, except blocked ones, subscribers and monitors. */

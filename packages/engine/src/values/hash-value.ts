@@ -69,6 +69,14 @@ export class HashValue {
     return this.values[position];
   }
 
+  /**
+   * Copies of the field and value arrays, position for position (fieldAt/valueAt): a snapshot
+   * holds them when the hash is about to change. The strings are shared, not copied.
+   */
+  copyEntries(): [fields: string[], values: string[]] {
+    return [this.fields.slice(), this.values.slice()];
+  }
+
   /** Converts to the hash-table form for good, as Redis does past hash-max-listpack-*. */
   convertToTable(): void {
     if (this.index !== null) return;

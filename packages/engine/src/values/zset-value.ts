@@ -73,6 +73,11 @@ export class ZSetValue {
     return this.scores[position];
   }
 
+  /** Copies of the member and score arrays, position for position (memberAt/scoreAt). */
+  copyEntries(): [members: string[], scores: number[]] {
+    return [this.members.slice(), this.scores.slice()];
+  }
+
   clone(): ZSetValue {
     const copy = new ZSetValue();
     copy.isListpack = this.isListpack;

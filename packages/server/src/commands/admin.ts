@@ -26,17 +26,19 @@ function shutdown(client: Client, argv: string[]): void {
   let save = false;
   let nosave = false;
   let abort = false;
+  let force = false;
   for (let i = 1; i < argv.length; i++) {
     const option = argv[i].toUpperCase();
     if (option === 'NOSAVE') nosave = true;
     else if (option === 'SAVE') save = true;
-    else if (option === 'NOW' || option === 'FORCE') continue;
+    else if (option === 'NOW') continue;
+    else if (option === 'FORCE') force = true;
     else if (option === 'ABORT') abort = true;
     else throw SYNTAX;
   }
   if ((save && nosave) || (abort && argv.length !== 2)) throw SYNTAX;
   if (abort) throw new RedisError('No shutdown in progress.');
-  client.server.shutdown(save ? 'save' : nosave ? 'nosave' : 'default');
+  if (!client.server.shutdown({ save, nosave, force })) throw new RedisError('Errors trying to SHUTDOWN. Check logs.');
 }
 
 export const adminCommands: CommandDefinition<Client>[] = [

@@ -36,6 +36,9 @@ function configSet(client: Client, argv: string[]): void {
     if (name === null) throw new RedisError(`Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
     const directive = DIRECTIVES[name] as Directive<unknown>;
     if (!directive.mutable) throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set immutable config`);
+    if (directive.protected === true && !client.server.allows('enable-protected-configs', client)) {
+      throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set protected config`);
+    }
     if (changes.some(([seen]) => seen === name)) throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - duplicate parameter`);
     try {
       directive.parse([argv[i + 1]]);

@@ -9,6 +9,7 @@ import {
   replyHelp,
   valueDigest,
 } from '@understudy/engine';
+import { serializedLength } from '@understudy/rdb';
 import type { Client } from '../client.js';
 
 /** Blocks the whole process, as DEBUG SLEEP blocks redis-server. */
@@ -32,7 +33,8 @@ function object(client: Client, key: string): void {
   const slot = db.peek(key);
   if (slot < 0) throw new RedisError('no such key');
   const value = db.value(slot);
-  let line = `Value at:db${client.dbIndex}/slot${slot} refcount:1 encoding:${encodingName(value)} lru:${client.keyspace.lruClock & 0xffffff} lru_seconds_idle:${db.idleSeconds(slot)}`;
+  const length = serializedLength(value, client.server.config.get('rdbcompression'));
+  let line = `Value at:db${client.dbIndex}/slot${slot} refcount:1 encoding:${encodingName(value)} serializedlength:${length} lru:${client.keyspace.lruClock & 0xffffff} lru_seconds_idle:${db.idleSeconds(slot)}`;
   if (value instanceof ListValue) line += ` ql_nodes:1 ql_listpack_max:-2 ql_compressed:0 length:${value.length}`;
   client.reply.simple(line);
 }
@@ -44,11 +46,32 @@ const DEBUG_HELP = [
   '    Output a hex signature of the values of all the specified keys.',
   'OBJECT <key>',
   '    Show low level info about the <key> and associated value.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Options:',
+  '    * MERGE: Merge the content of the RDB instead of flushing the dataset first.',
+  '    * NOFLUSH: Do not empty the dataset before loading.',
+  '    * NOSAVE: Do not save the dataset before loading; load the file on disk.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not accessed.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
 ];
+
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: blocks the server while it saves and loads, as in Redis. */
+function reload(client: Client, argv: string[]): void {
+  const options = { save: true, flush: true, merge: false };
+  for (let i = 2; i < argv.length; i++) {
+    const option = argv[i].toUpperCase();
+    if (option === 'MERGE') options.merge = true;
+    else if (option === 'NOFLUSH') options.flush = false;
+    else if (option === 'NOSAVE') options.save = false;
+    else throw new RedisError('DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  const outcome = client.server.persistence.reload(options);
+  if (outcome === 'save-failed') throw new RedisError('', 'ERR');
+  if (outcome === 'load-failed') throw new RedisError('Error trying to load the RDB dump');
+  client.reply.ok();
+}
 
 function debug(client: Client, argv: string[]): void {
   const sub = argv[1].toUpperCase();
@@ -64,6 +87,8 @@ function debug(client: Client, argv: string[]): void {
     const seconds = parseDouble(argv[2]);
     sleepSynchronously(Number.isNaN(seconds) ? 0 : seconds * 1000);
     client.reply.ok();
+  } else if (sub === 'RELOAD') {
+    reload(client, argv);
   } else if (sub === 'SET-ACTIVE-EXPIRE' && argv.length === 3) {
     const enabled = parseInteger(argv[2]);
     client.keyspace.activeExpireEnabled = enabled !== 0 && !Number.isNaN(enabled);

@@ -6,6 +6,7 @@ import { commandCommands } from './command-info.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
 import { debugCommands } from './debug.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
 
@@ -19,4 +20,5 @@ export const serverCommands: CommandDefinition<Client>[] = [
   ...commandCommands,
   ...adminCommands,
   ...debugCommands,
+  ...persistenceCommands,
 ];

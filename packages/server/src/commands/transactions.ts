@@ -41,6 +41,7 @@ function exec(client: Client): void {
   } finally {
     client.inTransaction = false;
   }
+  server.persistence.transactionDone();
 }
 
 function discard(client: Client): void {

@@ -63,8 +63,12 @@ function quote(arg: string): string {
   return /^[^\s"']+$/.test(arg) ? arg : JSON.stringify(arg);
 }
 
-/** Applies directive lines in order; the first bad one stops everything with its location. */
+/**
+ * Applies directive lines in order; the first bad one stops everything with its location.
+ * Directives that merge (save) combine their lines, starting from the first one seen.
+ */
 export function applyConfigLines(config: ServerConfig, lines: readonly ConfigLine[]): void {
+  const merging = new Set<string>();
   for (const line of lines) {
     const name = directiveNamed(line.args[0]);
     if (name === null) throw new ConfigFileError(line.source, line.line, line.text, 'Bad directive or wrong number of arguments');
@@ -74,7 +78,12 @@ export function applyConfigLines(config: ServerConfig, lines: readonly ConfigLin
       throw new ConfigFileError(line.source, line.line, line.text, 'wrong number of arguments');
     }
     try {
-      config.set(name, args);
+      if (directive.merge === undefined || !merging.has(name)) {
+        config.set(name, args);
+        merging.add(name);
+      } else {
+        config.merge(name, args);
+      }
     } catch (error) {
       if (!(error instanceof ConfigValueError)) throw error;
       throw new ConfigFileError(line.source, line.line, line.text, error.message);

@@ -1,3 +1,5 @@
+import { realpathSync, statSync } from 'node:fs';
+
 /**
  * The configuration directives understudy-server understands: names, defaults, parsing and
  * printing, with redis-server 7.0's names and its error texts for bad values.
@@ -16,6 +18,16 @@ export interface Directive<T> {
   format(value: T): string;
   /** Takes more than one argument in the config file (CONFIG SET passes one string). */
   readonly multiArg?: boolean;
+  /**
+   * Protected (dir, dbfilename): CONFIG SET may change it only as enable-protected-configs
+   * allows, because it lets a client choose where the server writes files.
+   */
+  readonly protected?: boolean;
+  /**
+   * How a later line of the same config file combines with earlier ones (save lines add
+   * rules); without it the last line wins. CONFIG SET always replaces.
+   */
+  merge?(previous: T, next: T): T;
 }
 
 function single(args: readonly string[]): string {
@@ -158,6 +170,89 @@ export function outputBufferLimits(defaultValue: OutputBufferLimits): Directive<
           return `${kind === 'replica' ? 'slave' : kind} ${limit.hard} ${limit.soft} ${limit.softSeconds}`;
         })
         .join(' '),
+  };
+}
+
+/** One `save <seconds> <changes>` rule: BGSAVE once that many changes are that old. */
+export interface SaveRule {
+  seconds: number;
+  changes: number;
+}
+
+function toInt32(token: string): number {
+  return Number(BigInt.asIntN(32, BigInt(token.replace(/^\+/, ''))));
+}
+
+/** C's strtoll on a whole token: optional sign and leading zeros allowed, nothing left over. */
+function wholeInteger(token: string): number {
+  return /^[+-]?\d+$/.test(token) ? Number(token) : NaN;
+}
+
+/**
+ * save <seconds> <changes> [<seconds> <changes> ...], or "" for no rules. One argument is split
+ * on single spaces as Redis splits CONFIG SET values (empty tokens make it invalid). In a
+ * config file every save line adds its rules to those of the lines before.
+ */
+export function saveRules(defaultValue: readonly SaveRule[]): Directive<readonly SaveRule[]> {
+  return {
+    default: defaultValue,
+    mutable: true,
+    multiArg: true,
+    parse(args) {
+      if (args.length === 0 || (args.length === 1 && args[0] === '')) return [];
+      const tokens = args.length === 1 ? args[0].split(' ') : args.slice();
+      if (tokens.length % 2 !== 0) throw new ConfigValueError('Invalid save parameters');
+      const rules: SaveRule[] = [];
+      for (let i = 0; i < tokens.length; i += 2) {
+        const seconds = wholeInteger(tokens[i]);
+        const changes = wholeInteger(tokens[i + 1]);
+        if (!(seconds >= 1) || !(changes >= 0)) throw new ConfigValueError('Invalid save parameters');
+        // Redis keeps the changes count in a C int, truncating larger values.
+        rules.push({ seconds, changes: toInt32(tokens[i + 1]) });
+      }
+      return rules;
+    },
+    format: (value) => value.map((rule) => `${rule.seconds} ${rule.changes}`).join(' '),
+    merge: (previous, next) => (next.length === 0 ? [] : [...previous, ...next]),
+  };
+}
+
+/** dbfilename: a plain file name inside `dir`. */
+export function fileName(defaultValue: string): Directive<string> {
+  return {
+    default: defaultValue,
+    mutable: true,
+    protected: true,
+    parse(args) {
+      const value = single(args);
+      if (value.includes('/')) throw new ConfigValueError("dbfilename can't be a path, just a filename");
+      return value;
+    },
+    format: (value) => value,
+  };
+}
+
+/** dir: an existing directory, kept as its absolute path (CONFIG GET answers getcwd's form). */
+export function directory(defaultValue: string): Directive<string> {
+  return {
+    default: defaultValue,
+    mutable: true,
+    protected: true,
+    parse(args) {
+      const value = single(args);
+      if (value === '') throw new ConfigValueError('No such file or directory');
+      let resolved: string;
+      try {
+        resolved = realpathSync(value);
+        if (!statSync(resolved).isDirectory()) throw new ConfigValueError('Not a directory');
+      } catch (error) {
+        if (error instanceof ConfigValueError) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new ConfigValueError(code === 'ENOTDIR' ? 'Not a directory' : code === 'EACCES' ? 'Permission denied' : 'No such file or directory');
+      }
+      return resolved;
+    },
+    format: (value) => value,
   };
 }
 

@@ -21,6 +21,13 @@ function linesFor(config: ServerConfig, name: ConfigName): { text: string; chang
       return { text: `${name} ${kind === 'replica' ? 'replica' : kind} ${limit.hard} ${limit.soft} ${limit.softSeconds}`, changed };
     });
   }
+  if (name === 'save') {
+    // One line per rule, as Redis writes them; `save ""` for none.
+    const rules = config.get(name);
+    const changed = !config.isDefault(name);
+    if (rules.length === 0) return [{ text: 'save ""', changed }];
+    return rules.map((rule) => ({ text: `save ${rule.seconds} ${rule.changes}`, changed }));
+  }
   const value = config.format(name);
   const text = name === 'bind' ? `${name} ${value}` : `${name} ${quoteValue(value)}`;
   return [{ text, changed: !config.isDefault(name) }];

@@ -3,15 +3,19 @@ import {
   bool,
   ConfigValueError,
   type Directive,
+  directory,
   enumeration,
+  fileName,
   integer,
   memory,
   octal,
   outputBufferLimits,
+  saveRules,
   text,
 } from './directives.js';
 
 const INT_MAX = 2147483647;
+const INT_MIN = -2147483648;
 const LLONG_MAX = Number.MAX_SAFE_INTEGER;
 const MB = 1024 * 1024;
 
@@ -32,7 +36,17 @@ export const DIRECTIVES = {
   loglevel: enumeration('notice', ['debug', 'verbose', 'notice', 'warning']),
   logfile: text('', false),
   pidfile: text('', false),
-  dir: text(process.cwd()),
+  dir: directory(process.cwd()),
+  // RDB persistence. No save rules by default: a primary keeps its latency off the disk.
+  save: saveRules([]),
+  dbfilename: fileName('dump.rdb'),
+  rdbcompression: bool(true),
+  rdbchecksum: bool(true, false),
+  'stop-writes-on-bgsave-error': bool(true),
+  /** Test aids, as in Redis: microseconds to wait per key saved / loaded. */
+  'rdb-key-save-delay': integer(0, INT_MIN, INT_MAX),
+  'key-load-delay': integer(0, INT_MIN, INT_MAX),
+  'enable-protected-configs': enumeration('no', ['no', 'yes', 'local'], false),
   maxclients: integer(10000, 1, INT_MAX),
   'proto-max-bulk-len': memory(512 * MB, MB, LLONG_MAX),
   'client-query-buffer-limit': memory(1024 * MB, MB, LLONG_MAX),
@@ -91,6 +105,14 @@ export class ServerConfig {
     const directive = DIRECTIVES[name] as Directive<unknown>;
     const value = directive.parse(args);
     this.values.set(name, value);
+    for (const listener of this.listeners) listener(name);
+  }
+
+  /** Parses a further config file line of a merging directive (save) into the current value. */
+  merge(name: ConfigName, args: readonly string[]): void {
+    const directive = DIRECTIVES[name] as Directive<unknown>;
+    const value = directive.parse(args);
+    this.values.set(name, directive.merge === undefined ? value : directive.merge(this.values.get(name), value));
     for (const listener of this.listeners) listener(name);
   }
 

@@ -1,0 +1,16 @@
+export { type CheckReport, checkFile } from './check.js';
+export { Crc64, crc64 } from './crc64.js';
+export { MAGIC, Opcode, RDB_VERSION, RdbType, TYPE_NAMES, writeFileHeader } from './format.js';
+export { decodeIntset, encodeIntset } from './intset.js';
+export { decodeListpack, encodeListpack } from './listpack.js';
+export { DatasetLoader, fileSize, type LoadOptions, type LoadResult, loadFile, loadFileSync } from './load.js';
+export { lzfCompress, lzfDecompress } from './lzf.js';
+export { RdbError } from './rdb-error.js';
+export { type RdbHandler, RdbParser, type RdbParserOptions, type RdbRecord } from './reader.js';
+export { RecordEncoder, serializedLength, writeRecord } from './record-encoder.js';
+export { frozenSource, liveSource, type RecordSource } from './record-source.js';
+export { type SaveOptions, type SaveResult, saveSync } from './save.js';
+export { FileSink, type SnapshotSink, StreamSink, syncDirectory } from './sinks.js';
+export { Snapshot, type SnapshotOptions, type SnapshotProgress } from './snapshot.js';
+export { RdbWriter } from './writer.js';
+export { decodeZiplist, decodeZipmap, encodeZiplist, encodeZipmap } from './ziplist.js';

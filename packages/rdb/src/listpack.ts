@@ -1,0 +1,224 @@
+import { parseInteger } from '@understudy/engine';
+import { latin1Slice, latin1Write } from '@understudy/protocol';
+
+/**
+ * Listpack, Redis 7's compact sequence: a 4-byte total size, a 2-byte element count, entries,
+ * and a 0xFF terminator. Each entry is an encoding byte (integers of 7, 13, 16, 24, 32 or 64
+ * bits, or strings with 6, 12 or 32-bit lengths), its data, and a "backlen" that gives the
+ * entry's size again so the list can be walked backwards.
+ *
+ * Canonical integers are stored as integers, exactly as Redis chooses, because validators
+ * recompute sizes and the files should match what redis-server writes.
+ */
+
+const TERMINATOR = 0xff;
+const HEADER_SIZE = 6;
+const UNKNOWN_COUNT = 65535;
+
+/** Size of the backlen field for an entry of `length` bytes (Redis's exact thresholds). */
+function backlenSize(length: number): number {
+  if (length <= 127) return 1;
+  if (length < 16383) return 2;
+  if (length < 2097151) return 3;
+  if (length < 268435455) return 4;
+  return 5;
+}
+
+/** The integer an entry is stored as, or NaN when it is stored as a string. */
+function integerValue(entry: string): number {
+  return entry.length <= 20 ? parseInteger(entry) : NaN;
+}
+
+/** Bytes of encoding + data for an integer entry. */
+function integerSize(value: number): number {
+  if (value >= 0 && value <= 127) return 1;
+  if (value >= -4096 && value <= 4095) return 2;
+  if (value >= -32768 && value <= 32767) return 3;
+  if (value >= -8388608 && value <= 8388607) return 4;
+  if (value >= -2147483648 && value <= 2147483647) return 5;
+  return 9;
+}
+
+function stringSize(length: number): number {
+  return (length < 64 ? 1 : length < 4096 ? 2 : 5) + length;
+}
+
+/** Bytes one entry takes in a listpack, backlen included. */
+export function listpackEntrySize(entry: string): number {
+  const value = integerValue(entry);
+  const size = Number.isNaN(value) ? stringSize(entry.length) : integerSize(value);
+  return size + backlenSize(size);
+}
+
+let scratch: Buffer = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * Encodes strings into a listpack blob. The result is a view of a buffer reused by the next
+ * call unless `copy` is set: callers that consume it at once (writing it to a snapshot) skip
+ * an allocation per blob.
+ */
+export function encodeListpack(entries: readonly string[], copy = true): Buffer {
+  let total = HEADER_SIZE + 1;
+  for (let i = 0; i < entries.length; i++) total += listpackEntrySize(entries[i]);
+  if (scratch.length < total) scratch = Buffer.allocUnsafe(Math.max(total, scratch.length * 2));
+  const out = scratch;
+  out.writeUInt32LE(total, 0);
+  out.writeUInt16LE(entries.length < UNKNOWN_COUNT ? entries.length : UNKNOWN_COUNT, 4);
+  let at = HEADER_SIZE;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    const value = integerValue(entry);
+    const start = at;
+    at = Number.isNaN(value) ? writeString(out, at, entry) : writeInteger(out, at, value, entry);
+    at = writeBacklen(out, at, at - start);
+  }
+  out[at] = TERMINATOR;
+  const blob = out.subarray(0, total);
+  return copy ? Buffer.from(blob) : blob;
+}
+
+function writeInteger(out: Buffer, at: number, value: number, text: string): number {
+  switch (integerSize(value)) {
+    case 1:
+      out[at] = value;
+      return at + 1;
+    case 2: {
+      const v = value & 0x1fff;
+      out[at] = 0xc0 | (v >> 8);
+      out[at + 1] = v & 0xff;
+      return at + 2;
+    }
+    case 3:
+      out[at] = 0xf1;
+      out.writeInt16LE(value, at + 1);
+      return at + 3;
+    case 4:
+      out[at] = 0xf2;
+      out.writeIntLE(value, at + 1, 3);
+      return at + 4;
+    case 5:
+      out[at] = 0xf3;
+      out.writeInt32LE(value, at + 1);
+      return at + 5;
+    default:
+      // Past 2^53 the number is rounded; the text has the exact value.
+      out[at] = 0xf4;
+      out.writeBigInt64LE(BigInt(text), at + 1);
+      return at + 9;
+  }
+}
+
+function writeString(out: Buffer, at: number, text: string): number {
+  const length = text.length;
+  if (length < 64) {
+    out[at++] = 0x80 | length;
+  } else if (length < 4096) {
+    out[at++] = 0xe0 | (length >> 8);
+    out[at++] = length & 0xff;
+  } else {
+    out[at++] = 0xf0;
+    out.writeUInt32LE(length, at);
+    at += 4;
+  }
+  latin1Write(out, text, at);
+  return at + length;
+}
+
+function writeBacklen(out: Buffer, at: number, length: number): number {
+  const size = backlenSize(length);
+  // Most significant 7-bit group first, every byte after the first flagged with bit 7.
+  for (let i = size - 1; i >= 0; i--) {
+    const group = Math.floor(length / 2 ** (7 * i)) & 0x7f;
+    out[at++] = i === size - 1 ? group : group | 0x80;
+  }
+  return at;
+}
+
+/** Why a listpack blob was refused. */
+export class ListpackError extends Error {}
+
+/**
+ * Decodes and validates a listpack (total size, terminator, every entry inside the blob, each
+ * backlen exact, the element count when known). Integers come back as decimal text.
+ */
+export function decodeListpack(blob: Buffer): string[] {
+  if (blob.length < HEADER_SIZE + 1) throw new ListpackError('listpack too small');
+  const total = blob.readUInt32LE(0);
+  if (total !== blob.length) throw new ListpackError('listpack size mismatch');
+  if (blob[blob.length - 1] !== TERMINATOR) throw new ListpackError('listpack without terminator');
+  const declared = blob.readUInt16LE(4);
+  const entries: string[] = [];
+  const end = blob.length - 1;
+  let at = HEADER_SIZE;
+  while (at < end) {
+    const start = at;
+    const first = blob[at];
+    let text: string;
+    if ((first & 0x80) === 0) {
+      text = String(first);
+      at += 1;
+    } else if ((first & 0xc0) === 0x80) {
+      const length = first & 0x3f;
+      text = slice(blob, at + 1, length);
+      at += 1 + length;
+    } else if ((first & 0xe0) === 0xc0) {
+      need(blob, at + 2);
+      let value = ((first & 0x1f) << 8) | blob[at + 1];
+      if (value >= 4096) value -= 8192;
+      text = String(value);
+      at += 2;
+    } else if ((first & 0xf0) === 0xe0) {
+      need(blob, at + 2);
+      const length = ((first & 0x0f) << 8) | blob[at + 1];
+      text = slice(blob, at + 2, length);
+      at += 2 + length;
+    } else if (first === 0xf0) {
+      need(blob, at + 5);
+      const length = blob.readUInt32LE(at + 1);
+      text = slice(blob, at + 5, length);
+      at += 5 + length;
+    } else if (first === 0xf1) {
+      need(blob, at + 3);
+      text = String(blob.readInt16LE(at + 1));
+      at += 3;
+    } else if (first === 0xf2) {
+      need(blob, at + 4);
+      text = String(blob.readIntLE(at + 1, 3));
+      at += 4;
+    } else if (first === 0xf3) {
+      need(blob, at + 5);
+      text = String(blob.readInt32LE(at + 1));
+      at += 5;
+    } else if (first === 0xf4) {
+      need(blob, at + 9);
+      text = blob.readBigInt64LE(at + 1).toString();
+      at += 9;
+    } else {
+      throw new ListpackError(`invalid listpack entry encoding 0x${first.toString(16)}`);
+    }
+    const size = at - start;
+    const backlen = backlenSize(size);
+    need(blob, at + backlen);
+    let decoded = 0;
+    for (let i = 0; i < backlen; i++) {
+      const byte = blob[at + i];
+      if ((i === 0) !== ((byte & 0x80) === 0)) throw new ListpackError('invalid listpack backlen');
+      decoded = decoded * 128 + (byte & 0x7f);
+    }
+    if (decoded !== size) throw new ListpackError('listpack backlen mismatch');
+    at += backlen;
+    entries.push(text);
+  }
+  if (at !== end) throw new ListpackError('listpack entries overrun the terminator');
+  if (declared !== UNKNOWN_COUNT && declared !== entries.length) throw new ListpackError('listpack element count mismatch');
+  return entries;
+}
+
+function need(blob: Buffer, end: number): void {
+  if (end > blob.length - 1) throw new ListpackError('listpack entry overruns the blob');
+}
+
+function slice(blob: Buffer, start: number, length: number): string {
+  need(blob, start + length);
+  return latin1Slice(blob, start, start + length);
+}

@@ -1,0 +1,164 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Database, type EngineLimits, NO_EXPIRY } from '@understudy/engine';
+import { RdbError } from './rdb-error.js';
+import { type RdbHandler, RdbParser } from './reader.js';
+
+export interface LoadOptions {
+  limits: EngineLimits;
+  verifyChecksum: boolean;
+  /** A primary drops keys whose expiry has passed; a replica keeps them for its primary's DEL. */
+  dropExpired: boolean;
+  now: number;
+  /** key-load-delay: microseconds to wait per key loaded (tests use it to slow loading). */
+  keyDelayMicros?: number;
+  /** Keys already present: refused as duplicates (a file's own), or replaced (DEBUG RELOAD MERGE). */
+  existingKeys?: 'refuse' | 'replace';
+  /** Called after each chunk with the bytes read so far. */
+  onProgress?: (loadedBytes: number) => void;
+  onAux?: (key: string, value: string) => void;
+}
+
+export interface LoadResult {
+  keysLoaded: number;
+  keysExpired: number;
+  emptyKeysSkipped: number;
+  bytes: number;
+  version: number;
+  aux: Map<string, string>;
+}
+
+const CHUNK_BYTES = 256 * 1024;
+/** With key-load-delay, small reads so that the waits are spread evenly. */
+const DELAYED_CHUNK_BYTES = 1024;
+
+/**
+ * Feeds RDB bytes into `databases`, checking what a loader must: the database count and
+ * duplicate keys. Already expired keys are dropped when the options say so.
+ */
+export class DatasetLoader {
+  readonly result: LoadResult = { keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0, bytes: 0, version: 0, aux: new Map() };
+  readonly parser: RdbParser;
+
+  constructor(databases: readonly Database[], options: LoadOptions) {
+    const result = this.result;
+    const replace = options.existingKeys === 'replace';
+    const handler: RdbHandler = {
+      aux: (key, value) => {
+        result.aux.set(key, value);
+        options.onAux?.(key, value);
+      },
+      selectDb: (db, offset) => {
+        if (db >= databases.length) {
+          throw new RdbError(`Data file was created with a Redis server configured to handle more than ${databases.length} databases`, offset);
+        }
+      },
+      record: (record, offset) => {
+        if (options.dropExpired && record.expireAt !== NO_EXPIRY && record.expireAt < options.now) {
+          result.keysExpired++;
+          return;
+        }
+        const db = databases[record.db];
+        const existing = db.peek(record.key);
+        if (existing >= 0) {
+          if (!replace) throw new RdbError(`Duplicated key found in RDB file (DB ${record.db})`, offset, record.key, record.type);
+          db.remove(existing);
+        }
+        db.add(record.key, record.value, record.expireAt);
+        result.keysLoaded++;
+      },
+      emptyKey: () => {
+        result.emptyKeysSkipped++;
+      },
+    };
+    this.parser = new RdbParser(handler, { limits: options.limits, verifyChecksum: options.verifyChecksum });
+  }
+
+  /** Keys read so far, loaded or dropped as expired. */
+  get keysRead(): number {
+    return this.result.keysLoaded + this.result.keysExpired;
+  }
+
+  push(chunk: Buffer): void {
+    this.result.bytes += chunk.length;
+    this.parser.push(chunk);
+  }
+
+  /** Room to read at least `bytes` into; then `commit` what was read. */
+  space(bytes: number): Buffer {
+    return this.parser.space(bytes);
+  }
+
+  commit(bytes: number): void {
+    this.result.bytes += bytes;
+    this.parser.commit(bytes);
+  }
+
+  /** The input ended; throws RdbError unless it held a whole file. */
+  end(): LoadResult {
+    this.parser.end();
+    this.result.version = this.parser.version;
+    return this.result;
+  }
+}
+
+/** The size of a file, for progress reports; 0 if it cannot be read. */
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Loads an RDB file into `databases` (empty, from Keyspace.createDatabases), streaming: the
+ * file is read in chunks straight into the parser's buffer, keys go in as their records
+ * complete, and the event loop is free between chunks. Malformed input rejects with an
+ * RdbError naming the offset; the caller then discards the databases.
+ */
+export async function loadFile(path: string, databases: readonly Database[], options: LoadOptions): Promise<LoadResult> {
+  const loader = new DatasetLoader(databases, options);
+  const delay = options.keyDelayMicros ?? 0;
+  const chunk = delay > 0 ? DELAYED_CHUNK_BYTES : CHUNK_BYTES;
+  const file = await open(path, 'r');
+  try {
+    let owedMicros = 0;
+    for (;;) {
+      const space = loader.space(chunk);
+      const { bytesRead } = await file.read(space, 0, Math.min(chunk, space.length));
+      if (bytesRead === 0) break;
+      const before = loader.keysRead;
+      loader.commit(bytesRead);
+      options.onProgress?.(loader.result.bytes);
+      if (delay > 0) {
+        owedMicros += (loader.keysRead - before) * delay;
+        if (owedMicros >= 1000) {
+          await sleep(owedMicros / 1000);
+          owedMicros = 0;
+        }
+      }
+    }
+  } finally {
+    await file.close();
+  }
+  return loader.end();
+}
+
+/** loadFile, blocking the process until done (DEBUG RELOAD blocks redis-server the same way). */
+export function loadFileSync(path: string, databases: readonly Database[], options: LoadOptions): LoadResult {
+  const loader = new DatasetLoader(databases, options);
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const space = loader.space(CHUNK_BYTES);
+      const bytesRead = readSync(fd, space, 0, Math.min(CHUNK_BYTES, space.length), null);
+      if (bytesRead === 0) break;
+      loader.commit(bytesRead);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return loader.end();
+}

@@ -1,0 +1,175 @@
+import { NO_EXPIRY, type RedisValue } from '@understudy/engine';
+import { Opcode, QuicklistContainer, RdbType } from './format.js';
+import { encodeIntset } from './intset.js';
+import { encodeListpack, listpackEntrySize } from './listpack.js';
+import { liveSource, type RecordSource } from './record-source.js';
+import { RdbWriter } from './writer.js';
+
+/** Redis packs list nodes up to 8 KiB (list-max-listpack-size -2). */
+const LIST_NODE_BYTES = 8192;
+/** Sizing a list node is a fraction of the cost of writing it; count it so in the budget. */
+const SIZING_COST_DIVISOR = 8;
+
+/**
+ * Writes one key record in the RDB type redis-server 7.0 uses for the value's encoding:
+ * strings as type 0, lists as quicklist v2 of listpack nodes, intsets, listpack hashes and
+ * sorted sets, and the hash-table forms for large sets, hashes and sorted sets.
+ *
+ * Large values are written in steps, so that a snapshot can yield between them. The source
+ * must give the same elements at the same positions from one step to the next; a snapshot
+ * swaps in a frozen copy (`source`) before the live value changes.
+ */
+export class RecordEncoder {
+  /** Where the next step reads from; replaced by a frozen copy when the live value changes. */
+  source: RecordSource;
+  private started = false;
+  /** Elements written so far (list: elements sized, then elements written). */
+  private position = 0;
+  /** List records: the first element of each node, computed before the node count goes out. */
+  private nodeStarts: number[] | null = null;
+  private sized = 0;
+  private nodeBytes = 0;
+  private nextNode = 0;
+  private finished = false;
+
+  constructor(
+    private readonly writer: RdbWriter,
+    readonly key: string,
+    source: RecordSource,
+    readonly expireAt: number,
+  ) {
+    this.source = source;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * Writes up to about `budget` more elements; true when the record is complete. Compact
+   * values and strings always complete in one step.
+   */
+  step(budget = Infinity): boolean {
+    if (this.finished) return true;
+    const source = this.source;
+    switch (source.kind) {
+      case 'string':
+        this.header(RdbType.string);
+        this.writer.string(source.value);
+        return this.finish();
+      case 'intset':
+        this.header(RdbType.setIntset);
+        this.writer.blob(encodeIntset(source.members));
+        return this.finish();
+      case 'hash-listpack':
+        this.header(RdbType.hashListpack);
+        this.writer.blob(encodeListpack(source.entries, false));
+        return this.finish();
+      case 'zset-listpack':
+        this.header(RdbType.zsetListpack);
+        this.writer.blob(encodeListpack(source.entries, false));
+        return this.finish();
+      case 'set':
+        return this.elements(RdbType.set, source.size, budget, (from, to) => {
+          for (let i = from; i < to; i++) this.writer.string(source.member(i));
+        });
+      case 'hash':
+        return this.elements(RdbType.hash, source.size, budget, (from, to) => {
+          for (let i = from; i < to; i++) {
+            this.writer.string(source.field(i));
+            this.writer.string(source.value(i));
+          }
+        });
+      case 'zset':
+        return this.elements(RdbType.zset2, source.size, budget, (from, to) => {
+          for (let i = from; i < to; i++) {
+            this.writer.string(source.member(i));
+            this.writer.double(source.score(i));
+          }
+        });
+      case 'list':
+        return this.list(source, budget);
+    }
+  }
+
+  private header(type: number): void {
+    if (this.started) return;
+    this.started = true;
+    if (this.expireAt !== NO_EXPIRY) {
+      this.writer.byte(Opcode.expireTimeMs);
+      this.writer.int64(this.expireAt);
+    }
+    this.writer.byte(type);
+    this.writer.string(this.key);
+  }
+
+  /** Hash-table sets, hashes and sorted sets: a count, then the elements, a run per step. */
+  private elements(type: number, size: number, budget: number, write: (from: number, to: number) => void): boolean {
+    if (!this.started) {
+      this.header(type);
+      this.writer.length(size);
+    }
+    const to = Math.min(size, this.position + budget);
+    write(this.position, to);
+    this.position = to;
+    return to === size ? this.finish() : false;
+  }
+
+  /**
+   * Quicklist v2: the node count comes first, so node boundaries (about 8 KiB of listpack
+   * each, one element at least) are measured first, then the nodes are written.
+   */
+  private list(source: Extract<RecordSource, { kind: 'list' }>, budget: number): boolean {
+    const size = source.size;
+    if (this.nodeStarts === null) this.nodeStarts = [0];
+    const starts = this.nodeStarts;
+    let remaining = budget * SIZING_COST_DIVISOR;
+    while (this.sized < size && remaining-- > 0) {
+      const bytes = listpackEntrySize(source.item(this.sized));
+      if (this.nodeBytes > 0 && this.nodeBytes + bytes > LIST_NODE_BYTES) {
+        starts.push(this.sized);
+        this.nodeBytes = 0;
+      }
+      this.nodeBytes += bytes;
+      this.sized++;
+    }
+    if (this.sized < size) return false;
+    if (!this.started) {
+      this.header(RdbType.listQuicklist2);
+      this.writer.length(starts.length);
+    }
+    let written = 0;
+    while (this.nextNode < starts.length && written < budget) {
+      const from = starts[this.nextNode];
+      const to = this.nextNode + 1 < starts.length ? starts[this.nextNode + 1] : size;
+      const items = new Array<string>(to - from);
+      for (let i = from; i < to; i++) items[i - from] = source.item(i);
+      this.writer.length(QuicklistContainer.packed);
+      this.writer.blob(encodeListpack(items, false));
+      written += to - from;
+      this.nextNode++;
+    }
+    return this.nextNode === starts.length ? this.finish() : false;
+  }
+
+  private finish(): true {
+    this.finished = true;
+    return true;
+  }
+}
+
+/** Writes a whole record at once (SAVE, and tests). */
+export function writeRecord(writer: RdbWriter, key: string, value: RedisValue, expireAt: number): void {
+  new RecordEncoder(writer, key, liveSource(value), expireAt).step();
+}
+
+/**
+ * Bytes the value alone takes in an RDB file (DEBUG OBJECT's serializedlength): the record
+ * without its type byte and key.
+ */
+export function serializedLength(value: RedisValue, compression: boolean): number {
+  const writer = new RdbWriter(compression);
+  // An empty key is one length byte; with the type byte, two bytes to leave out.
+  writeRecord(writer, '', value, NO_EXPIRY);
+  return writer.pendingBytes - 2;
+}

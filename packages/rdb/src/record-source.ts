@@ -1,0 +1,105 @@
+import { formatDouble } from '@understudy/protocol';
+import { HashValue, ListValue, type RedisValue, SetValue, type ZSetValue } from '@understudy/engine';
+
+/**
+ * A value as the record encoder reads it, shaped by the RDB type it is written as.
+ *
+ * Compact values (intsets and listpacks) are bounded by the encoding thresholds and become one
+ * blob, so their elements are collected into arrays at once. Large values are read by dense
+ * position: a live source reads the keyspace's value in place (the snapshot holds no copy), a
+ * frozen source reads copies taken when the value was about to change. Both give the same
+ * element at the same position, so an encoder half way through a live value can continue on
+ * its frozen copy.
+ */
+export type RecordSource =
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'list'; readonly size: number; item(position: number): string }
+  | { readonly kind: 'intset'; readonly members: readonly string[] }
+  | { readonly kind: 'set'; readonly size: number; member(position: number): string }
+  /** Alternating fields and values, in the hash's listpack order. */
+  | { readonly kind: 'hash-listpack'; readonly entries: readonly string[] }
+  | { readonly kind: 'hash'; readonly size: number; field(position: number): string; value(position: number): string }
+  /** Alternating members and scores as listpack text, in rank order. */
+  | { readonly kind: 'zset-listpack'; readonly entries: readonly string[] }
+  | { readonly kind: 'zset'; readonly size: number; member(position: number): string; score(position: number): number };
+
+/** Reads a value in place; valid only while the value does not change. */
+export function liveSource(value: RedisValue): RecordSource {
+  if (typeof value === 'string') return { kind: 'string', value };
+  if (value instanceof ListValue) return { kind: 'list', size: value.length, item: (position) => value.at(position) };
+  if (value instanceof SetValue) {
+    if (value.isIntset) return { kind: 'intset', members: value.toArray() };
+    return { kind: 'set', size: value.size, member: (position) => value.memberAt(position) };
+  }
+  if (value instanceof HashValue) {
+    if (value.isListpack) return { kind: 'hash-listpack', entries: hashEntries(value) };
+    return { kind: 'hash', size: value.size, field: (position) => value.fieldAt(position), value: (position) => value.valueAt(position) };
+  }
+  if (value.isListpack) return { kind: 'zset-listpack', entries: zsetEntries(value) };
+  return { kind: 'zset', size: value.size, member: (position) => value.memberAt(position), score: (position) => value.scoreAt(position) };
+}
+
+/**
+ * Copies what the encoder needs from a value that is about to change. Strings are immutable
+ * and kept as they are; collections copy their arrays of (shared) strings: a pointer per
+ * element, never the element bytes.
+ */
+export function frozenSource(value: RedisValue): RecordSource {
+  if (typeof value === 'string') return { kind: 'string', value };
+  if (value instanceof ListValue) {
+    const items = value.toArray();
+    return { kind: 'list', size: items.length, item: (position) => items[position] };
+  }
+  if (value instanceof SetValue) {
+    const members = value.toArray();
+    if (value.isIntset) return { kind: 'intset', members };
+    return { kind: 'set', size: members.length, member: (position) => members[position] };
+  }
+  if (value instanceof HashValue) {
+    if (value.isListpack) return { kind: 'hash-listpack', entries: hashEntries(value) };
+    const [fields, values] = value.copyEntries();
+    return { kind: 'hash', size: fields.length, field: (position) => fields[position], value: (position) => values[position] };
+  }
+  if (value.isListpack) return { kind: 'zset-listpack', entries: zsetEntries(value) };
+  const [members, scores] = value.copyEntries();
+  return { kind: 'zset', size: members.length, member: (position) => members[position], score: (position) => scores[position] };
+}
+
+/** Elements a source holds (1 for a string), for progress and memory estimates. */
+export function sourceElements(source: RecordSource): number {
+  switch (source.kind) {
+    case 'string':
+      return 1;
+    case 'intset':
+      return source.members.length;
+    case 'hash-listpack':
+    case 'zset-listpack':
+      return source.entries.length;
+    default:
+      return source.size;
+  }
+}
+
+function hashEntries(hash: HashValue): string[] {
+  const entries = new Array<string>(hash.size * 2);
+  for (let i = 0; i < hash.size; i++) {
+    entries[2 * i] = hash.fieldAt(i);
+    entries[2 * i + 1] = hash.valueAt(i);
+  }
+  return entries;
+}
+
+function zsetEntries(zset: ZSetValue): string[] {
+  const entries: string[] = [];
+  if (zset.size > 0) zset.order.visit(0, zset.size - 1, (score, member) => entries.push(member, listpackScore(score)));
+  return entries;
+}
+
+/**
+ * How Redis 7.0 stores a score in a listpack (d2string): integral values within about ±2^52 as integer
+ * text (which the listpack then packs as an integer), anything else as %.17g.
+ */
+function listpackScore(score: number): string {
+  if (Number.isInteger(score) && score > -4503599627370495 && score < 4503599627370496 && !Object.is(score, -0)) return String(score);
+  return formatDouble(score);
+}

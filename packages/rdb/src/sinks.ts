@@ -1,0 +1,157 @@
+import { once } from 'node:events';
+import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { removeQuietly } from './files.js';
+
+/**
+ * Where a snapshot's bytes go. `write` returns false when the sink wants the snapshot to wait
+ * for `drained()` before writing more: backpressure pauses the walk, never the clients.
+ */
+export interface SnapshotSink {
+  /**
+   * Takes a chunk; `release` is called once the sink no longer reads it (written out, or
+   * dropped on failure), after which the snapshot reuses its memory. Throws the sink's failure
+   * if it has failed.
+   */
+  write(chunk: Buffer, release: () => void): boolean;
+  /** Resolves when the sink wants more; rejects if it fails meanwhile. */
+  drained(): Promise<void>;
+  /** Bytes handed to the sink and not yet consumed by it. */
+  readonly bufferedBytes: number;
+  /** Called after the last chunk; resolves once the data is durable where it goes. */
+  finish(): Promise<void>;
+  /** The snapshot failed or gave up on this sink: release everything, leave no partial result. */
+  abort(): void;
+}
+
+/** A temporary name beside `path`, unique to this process and moment, as Redis's temp-<pid>.rdb. */
+export function temporaryPath(path: string, kind: string): string {
+  return join(dirname(path), `temp-${kind}-${process.pid}-${Date.now()}.rdb`);
+}
+
+/**
+ * Writes to a temporary file beside `path`; on finish the file is fsynced, renamed over
+ * `path`, and the directory fsynced, so `path` always holds a complete snapshot.
+ */
+export class FileSink implements SnapshotSink {
+  readonly temporary: string;
+  private readonly stream: WriteStream;
+  private failure: Error | null = null;
+
+  constructor(private readonly path: string) {
+    this.temporary = temporaryPath(path, 'bg');
+    this.stream = createWriteStream(this.temporary, { flags: 'w', mode: 0o644 });
+    this.stream.on('error', (error) => {
+      this.failure ??= error;
+    });
+  }
+
+  get bufferedBytes(): number {
+    return this.stream.writableLength;
+  }
+
+  write(chunk: Buffer, release: () => void): boolean {
+    if (this.failure !== null) throw this.failure;
+    return this.stream.write(chunk, () => release());
+  }
+
+  async drained(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    if (!this.stream.writableNeedDrain) return;
+    await Promise.race([
+      once(this.stream, 'drain'),
+      once(this.stream, 'close').then(() => Promise.reject(this.failure ?? new Error('the snapshot file was closed'))),
+    ]);
+  }
+
+  async finish(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(() => resolve());
+    });
+    if (this.failure !== null) throw this.failure;
+    // The stream is closed; fsync through a new descriptor (fsync covers the file, not the fd).
+    const fd = openSync(this.temporary, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(this.temporary, this.path);
+    syncDirectory(dirname(this.path));
+  }
+
+  abort(): void {
+    this.failure ??= new Error('the snapshot was aborted');
+    // The file may still be opening; remove it once the stream has really closed, too.
+    this.stream.once('close', () => removeQuietly(this.temporary));
+    this.stream.destroy();
+    removeQuietly(this.temporary);
+  }
+}
+
+/** fsync on a directory makes a rename in it durable. */
+export function syncDirectory(directory: string): void {
+  const fd = openSync(directory, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Streams to any Writable (a replica's socket, a pipe). Finishing ends the stream unless told
+ * to leave it open (a replica's connection carries the command stream after the snapshot).
+ */
+export class StreamSink implements SnapshotSink {
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly endOnFinish = true,
+  ) {
+    stream.on('error', (error) => {
+      this.failure ??= error;
+    });
+    stream.once('close', () => {
+      this.failure ??= new Error('the sink closed before the snapshot finished');
+    });
+  }
+
+  get bufferedBytes(): number {
+    return this.stream.writableLength;
+  }
+
+  write(chunk: Buffer, release: () => void): boolean {
+    if (this.failure !== null) throw this.failure;
+    return this.stream.write(chunk, () => release());
+  }
+
+  async drained(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    if (!this.stream.writableNeedDrain) return;
+    await Promise.race([
+      once(this.stream, 'drain'),
+      once(this.stream, 'close').then(() => Promise.reject(this.failure ?? new Error('the sink closed before the snapshot finished'))),
+    ]);
+  }
+
+  async finish(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    if (!this.endOnFinish) {
+      await this.drained();
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(() => resolve());
+    });
+  }
+
+  abort(): void {
+    this.stream.destroy();
+  }
+}

@@ -1,0 +1,405 @@
+import { performance } from 'node:perf_hooks';
+import type { ActiveSnapshot, Database, Keyspace, SnapshotObserver } from '@understudy/engine';
+import { Crc64 } from './crc64.js';
+import { Opcode, writeFileHeader } from './format.js';
+import { RecordEncoder } from './record-encoder.js';
+import { frozenSource, liveSource, type RecordSource, sourceElements } from './record-source.js';
+import type { SnapshotSink } from './sinks.js';
+import { ChunkPool, RdbWriter } from './writer.js';
+
+export interface SnapshotOptions {
+  /** rdbcompression: LZF for strings over 20 bytes. */
+  compression: boolean;
+  /** rdbchecksum: a CRC64 trailer, or eight zero bytes. */
+  checksum: boolean;
+  /** AUX fields for the header, in order (redis-ver, redis-bits, ctime...). */
+  aux: readonly (readonly [string, string])[];
+  /** The longest the walk keeps the event loop in one go, in ms. */
+  sliceMs?: number;
+  /**
+   * While clients keep the event loop busy, the walk takes about this share of its time
+   * (0..1); when the loop is idle it runs slice after slice.
+   */
+  busyShare?: number;
+  /** rdb-key-save-delay: microseconds to wait after each key (tests use it to slow the walk). */
+  keyDelayMicros?: number;
+  /** A sink failed and was dropped; the walk goes on while any sink is left. */
+  onSinkFailed?: (sink: SnapshotSink, error: Error) => void;
+}
+
+export interface SnapshotProgress {
+  /** Keys in the dataset when the snapshot began. */
+  keysTotal: number;
+  /** Keys written so far (by the walk or ahead of a change). */
+  keysWritten: number;
+  /** Keys whose old value was captured because they were about to change. */
+  keysCapturedAhead: number;
+  bytesWritten: number;
+  /** The most bytes ever held between the dataset and the sinks (buffers and captured values). */
+  peakBufferBytes: number;
+  /** The longest the walk kept the event loop in one slice, in ms. */
+  longestSliceMs: number;
+}
+
+/** A key's value as it was at the start, to be written later. */
+interface CapturedRecord {
+  dbIndex: number;
+  key: string;
+  expireAt: number;
+  source: RecordSource;
+  /** Rough bytes the capture keeps alive. */
+  bytes: number;
+}
+
+/** The record being written, possibly over several slices. */
+interface InProgress {
+  encoder: RecordEncoder;
+  /** The live database it reads from, or null once it reads a captured copy. */
+  liveDb: Database | null;
+}
+
+const DEFAULT_SLICE_MS = 1;
+const DEFAULT_BUSY_SHARE = 0.3;
+/** Elements of a large value written between looks at the clock. */
+const ELEMENTS_PER_STEP = 512;
+const RECORDS_BETWEEN_CLOCK_READS = 32;
+/** A pause between slices longer than this means clients are using the event loop. */
+const BUSY_GAP_MS = 0.25;
+/** Bytes a captured element keeps alive beyond its string: the copied pointer and overhead. */
+const CAPTURED_ELEMENT_BYTES = 16;
+
+/**
+ * A forkless point-in-time snapshot in RDB format.
+ *
+ * `run()` begins a keyspace snapshot epoch. From then on, a key about to change or disappear
+ * that the walk has not written yet is captured first with its old value (strings by
+ * reference, collections as copies of their pointer arrays) and written by the walk soon
+ * after; keys created later are never written. The walk visits every database's slots in
+ * time slices, yielding to the event loop between slices and pausing while a sink is full.
+ * Memory beyond the dataset is the bytes waiting for the sinks plus captured values.
+ *
+ * Large values are written a few hundred elements per step. A record is never interrupted by
+ * another one: captured keys wait in a queue. RDB lets a file select a database again, so
+ * captured keys of any database can follow the record being written.
+ */
+export class Snapshot implements SnapshotObserver {
+  readonly progress: SnapshotProgress = {
+    keysTotal: 0,
+    keysWritten: 0,
+    keysCapturedAhead: 0,
+    bytesWritten: 0,
+    peakBufferBytes: 0,
+    longestSliceMs: 0,
+  };
+  private readonly writer: RdbWriter;
+  private readonly crc = new Crc64();
+  private readonly sinks: SnapshotSink[];
+  private active: ActiveSnapshot | null = null;
+  private inProgress: InProgress | null = null;
+  private readonly captured: (CapturedRecord | undefined)[] = [];
+  private capturedHead = 0;
+  private capturedBytes = 0;
+  /** Database the output has selected, -1 before the first SELECTDB. */
+  private streamDb = -1;
+  private lastSliceEnd = 0;
+  /** A sink refused more until it drains. */
+  private full = false;
+  /** Ends a wait for the sinks early when the snapshot is aborted. */
+  private wake: (() => void) | null = null;
+  private aborted: Error | null = null;
+
+  constructor(
+    private readonly keyspace: Keyspace,
+    sinks: readonly SnapshotSink[],
+    private readonly options: SnapshotOptions,
+  ) {
+    this.writer = new RdbWriter(options.compression, new ChunkPool());
+    this.sinks = sinks.slice();
+  }
+
+  /** The epoch of the running snapshot, or 0 before it starts. */
+  get epoch(): number {
+    return this.active?.epoch ?? 0;
+  }
+
+  /**
+   * Freezes the dataset logically now (synchronously), then writes it out. Resolves when every
+   * remaining sink has finished; rejects, after aborting the sinks, if writing fails or no
+   * sink is left.
+   */
+  run(): Promise<SnapshotProgress> {
+    const active = this.keyspace.beginSnapshot(this);
+    this.active = active;
+    const sizes = active.databases.map((db) => db.size);
+    const volatile = active.databases.map((db) => db.volatileCount);
+    this.progress.keysTotal = sizes.reduce((total, size) => total + size, 0);
+    writeFileHeader(this.writer, this.options.aux);
+    return this.walk(sizes, volatile).then(
+      () => {
+        this.keyspace.endSnapshot(active);
+        return this.progress;
+      },
+      (error: unknown) => {
+        this.keyspace.endSnapshot(active);
+        for (const sink of this.sinks) sink.abort();
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Stops the snapshot at once: changes are no longer captured, the sinks are aborted (a file
+   * sink removes its temporary file) and `run()` rejects with `error`.
+   */
+  abort(error: Error): void {
+    if (this.aborted !== null) return;
+    this.aborted = error;
+    if (this.active !== null) this.keyspace.endSnapshot(this.active);
+    for (const sink of this.sinks) sink.abort();
+    this.wake?.();
+  }
+
+  // ---- SnapshotObserver -----------------------------------------------------------------
+
+  beforeChange(db: Database, slot: number): void {
+    const key = db.key(slot);
+    const value = db.value(slot);
+    const current = this.inProgress;
+    if (current !== null && current.liveDb === db && current.encoder.key === key) {
+      // The record being written in steps is about to change: carry on from a copy.
+      current.encoder.source = frozenSource(value);
+      current.liveDb = null;
+      return;
+    }
+    const source = frozenSource(value);
+    const bytes = key.length + capturedBytes(source);
+    this.captured.push({ dbIndex: this.active!.databases.indexOf(db), key, expireAt: db.expireAt(slot), source, bytes });
+    this.capturedBytes += bytes;
+    this.progress.keysCapturedAhead++;
+    this.notePeak();
+  }
+
+  // ---- the walk -------------------------------------------------------------------------
+
+  private async walk(sizes: readonly number[], volatile: readonly number[]): Promise<void> {
+    const databases = this.active!.databases;
+    const keyDelay = this.options.keyDelayMicros ?? 0;
+    // rdb-key-save-delay slows the walk to one key per delay, as in Redis's tests.
+    const recordsPerSlice = keyDelay > 0 ? 1 : Infinity;
+    this.lastSliceEnd = performance.now();
+    for (let index = 0; index < databases.length; index++) {
+      if (sizes[index] === 0) continue;
+      const db = databases[index];
+      this.select(index);
+      this.writer.byte(Opcode.resizeDb);
+      this.writer.length(sizes[index]);
+      this.writer.length(volatile[index]);
+      const cursor = { position: db.size };
+      while (cursor.position > 0 || this.inProgress !== null || this.capturedHead < this.captured.length) {
+        this.checkAborted();
+        this.runSlice(db, index, cursor, recordsPerSlice);
+        await this.emit();
+        await this.pause(keyDelay);
+      }
+    }
+    // Keys captured after the walk passed their database still need writing.
+    while (this.inProgress !== null || this.capturedHead < this.captured.length) {
+      this.checkAborted();
+      this.runSlice(null, -1, { position: 0 }, recordsPerSlice);
+      await this.emit();
+      await this.pause(keyDelay);
+    }
+    this.checkAborted();
+    this.writer.byte(Opcode.eof);
+    this.takeAndSend();
+    this.sendToSinks(this.options.checksum ? this.crc.digest() : Buffer.alloc(8));
+    await this.waitForSinks();
+    this.checkAborted();
+    const sinks = this.sinks.slice();
+    const results = await Promise.allSettled(sinks.map((sink) => sink.finish()));
+    this.checkAborted();
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') this.dropSink(sinks[i], toError(result.reason));
+    });
+    this.checkAborted();
+  }
+
+  private runSlice(db: Database | null, index: number, cursor: { position: number }, recordsPerSlice: number): void {
+    const started = performance.now();
+    const deadline = started + this.sliceBudget(started);
+    this.slice(db, index, cursor, deadline, recordsPerSlice);
+    const ended = performance.now();
+    this.progress.longestSliceMs = Math.max(this.progress.longestSliceMs, ended - started);
+    this.lastSliceEnd = ended;
+  }
+
+  /**
+   * How long the next slice may run. When the event loop went straight back to the walk,
+   * nothing else wants it and the slice is full length; when clients used it meanwhile, the
+   * walk takes only its share of the time, so the clients' throughput holds up.
+   */
+  private sliceBudget(now: number): number {
+    const full = this.options.sliceMs ?? DEFAULT_SLICE_MS;
+    const gap = now - this.lastSliceEnd;
+    if (gap <= BUSY_GAP_MS) return full;
+    const share = this.options.busyShare ?? DEFAULT_BUSY_SHARE;
+    return Math.min(full, Math.max(0.05, (gap * share) / (1 - share)));
+  }
+
+  /**
+   * One slice of the walk: the record in progress, then captured records, then slots of `db`
+   * from the top down (the order in which a deletion never moves an unvisited key behind the
+   * walk), until the deadline or the record budget. Keys already written or created since the
+   * start are skipped.
+   */
+  private slice(db: Database | null, index: number, cursor: { position: number }, deadline: number, recordsPerSlice: number): void {
+    const epoch = this.active!.epoch;
+    let records = 0;
+    for (;;) {
+      const current = this.inProgress;
+      if (current !== null) {
+        if (!current.encoder.step(ELEMENTS_PER_STEP)) {
+          if (performance.now() >= deadline) return;
+          continue;
+        }
+        this.finishRecord(current, epoch);
+        if (++records >= recordsPerSlice) return;
+        if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && performance.now() >= deadline) return;
+      }
+      if (this.capturedHead < this.captured.length) {
+        const record = this.takeCaptured();
+        this.capturedBytes -= record.bytes;
+        this.select(record.dbIndex);
+        this.inProgress = { encoder: new RecordEncoder(this.writer, record.key, record.source, record.expireAt), liveDb: null };
+        continue;
+      }
+      if (db === null) return;
+      cursor.position = Math.min(cursor.position, db.size);
+      if (cursor.position === 0) return;
+      const slot = --cursor.position;
+      if (!db.needsSnapshot(slot, epoch)) continue;
+      this.select(index);
+      const encoder = new RecordEncoder(this.writer, db.key(slot), liveSource(db.value(slot)), db.expireAt(slot));
+      if (!encoder.step(ELEMENTS_PER_STEP)) {
+        this.inProgress = { encoder, liveDb: db };
+        continue;
+      }
+      // Written in one go: nothing could change it meanwhile, and the slot is still its own.
+      db.claim(slot, epoch);
+      this.progress.keysWritten++;
+      if (++records >= recordsPerSlice) return;
+      if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && performance.now() >= deadline) return;
+    }
+  }
+
+  /** The oldest captured record; the queue's array is compacted as it drains. */
+  private takeCaptured(): CapturedRecord {
+    const record = this.captured[this.capturedHead]!;
+    this.captured[this.capturedHead++] = undefined;
+    if (this.capturedHead === this.captured.length) {
+      this.captured.length = 0;
+      this.capturedHead = 0;
+    } else if (this.capturedHead >= 1024 && this.capturedHead * 2 >= this.captured.length) {
+      this.captured.splice(0, this.capturedHead);
+      this.capturedHead = 0;
+    }
+    return record;
+  }
+
+  /** A record is complete: a live one marks its key done, so a later change does not capture it. */
+  private finishRecord(record: InProgress, epoch: number): void {
+    this.inProgress = null;
+    if (record.liveDb !== null) {
+      const slot = record.liveDb.peek(record.encoder.key);
+      if (slot >= 0) record.liveDb.claim(slot, epoch);
+    }
+    this.progress.keysWritten++;
+  }
+
+  private select(dbIndex: number): void {
+    if (this.streamDb === dbIndex) return;
+    this.writer.byte(Opcode.selectDb);
+    this.writer.length(dbIndex);
+    this.streamDb = dbIndex;
+  }
+
+  /** Hands written bytes to every sink and waits while any of them is full. */
+  private async emit(): Promise<void> {
+    this.takeAndSend();
+    await this.waitForSinks();
+  }
+
+  private takeAndSend(): void {
+    for (const chunk of this.writer.take()) {
+      this.crc.update(chunk);
+      this.sendToSinks(chunk);
+    }
+    this.notePeak();
+  }
+
+  /** Every sink gets the chunk; it goes back to the pool when the last one releases it. */
+  private sendToSinks(chunk: Buffer): void {
+    this.progress.bytesWritten += chunk.length;
+    const pool = this.writer.pool;
+    let readers = this.sinks.length;
+    const release = (): void => {
+      if (--readers === 0) pool.release(chunk);
+    };
+    for (const sink of this.sinks.slice()) {
+      try {
+        if (!sink.write(chunk, release)) this.full = true;
+      } catch (error) {
+        release();
+        this.dropSink(sink, toError(error));
+      }
+    }
+  }
+
+  private async waitForSinks(): Promise<void> {
+    if (!this.full) return;
+    this.full = false;
+    const sinks = this.sinks.slice();
+    const aborted = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
+    const results = await Promise.race([Promise.allSettled(sinks.map((sink) => sink.drained())), aborted]);
+    this.wake = null;
+    if (results === null) return;
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') this.dropSink(sinks[i], toError(result.reason));
+    });
+  }
+
+  /** Gives up on a failed sink; with none left, the snapshot fails with that sink's error. */
+  private dropSink(sink: SnapshotSink, error: Error): void {
+    const at = this.sinks.indexOf(sink);
+    if (at < 0) return;
+    this.sinks.splice(at, 1);
+    sink.abort();
+    this.options.onSinkFailed?.(sink, error);
+    if (this.sinks.length === 0) this.abort(error);
+  }
+
+  private checkAborted(): void {
+    if (this.aborted !== null) throw this.aborted;
+  }
+
+  /** Yields to the event loop between slices, and waits out rdb-key-save-delay. */
+  private async pause(keyDelayMicros: number): Promise<void> {
+    if (keyDelayMicros > 0) await new Promise((resolve) => setTimeout(resolve, Math.max(1, keyDelayMicros / 1000)));
+    else await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private notePeak(): void {
+    let buffered = this.writer.pendingBytes + this.capturedBytes;
+    for (const sink of this.sinks) buffered += sink.bufferedBytes;
+    if (buffered > this.progress.peakBufferBytes) this.progress.peakBufferBytes = buffered;
+  }
+}
+
+function capturedBytes(source: RecordSource): number {
+  if (source.kind === 'string') return source.value.length;
+  return sourceElements(source) * CAPTURED_ELEMENT_BYTES;
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
