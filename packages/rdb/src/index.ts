@@ -1,4 +1,4 @@
-export { type CheckReport, checkFile } from './check.js';
+export { type CheckReport, checkFile, formatCheckReport } from './check.js';
 export { Crc64, crc64 } from './crc64.js';
 export { MAGIC, Opcode, RDB_VERSION, RdbType, TYPE_NAMES, writeFileHeader } from './format.js';
 export { decodeIntset, encodeIntset } from './intset.js';

@@ -20,7 +20,7 @@ export interface RdbRecord {
 
 /** What the parser reports while it reads. Handlers may throw RdbError to refuse the file. */
 export interface RdbHandler {
-  aux?(key: string, value: string): void;
+  aux?(key: string, value: string, offset: number): void;
   selectDb?(db: number, offset: number): void;
   record(record: RdbRecord, offset: number): void;
   /** A collection stored with no elements; Redis skips such keys with a warning. */
@@ -52,6 +52,8 @@ type Phase = 'header' | 'body' | 'checksum' | 'done';
  */
 export class RdbParser {
   version = 0;
+  /** What the trailer said, once read: a checksum that matched, or zeros (rdbchecksum no). */
+  checksum: 'verified' | 'disabled' | 'unchecked' | null = null;
   private phase: Phase = 'header';
   /** Bytes received and not parsed yet live in acc[head, tail). */
   private acc: Buffer = Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES);
@@ -188,6 +190,7 @@ export class RdbParser {
       if (this.options.verifyChecksum && !disabled && !stored.equals(expected)) {
         throw new RdbError(`Wrong RDB checksum expected: (${hex(expected)}) but got (${hex(stored)})`, at);
       }
+      this.checksum = disabled ? 'disabled' : this.options.verifyChecksum ? 'verified' : 'unchecked';
       this.phase = 'done';
       return;
     }
@@ -210,7 +213,7 @@ export class RdbParser {
       case Opcode.aux: {
         const key = cursor.string();
         const value = cursor.string();
-        this.handler.aux?.(key, value);
+        this.handler.aux?.(key, value, at);
         return;
       }
       case Opcode.expireTimeMs:

@@ -63,6 +63,8 @@ const DEFAULT_BUSY_SHARE = 0.3;
 /** Elements of a large value written between looks at the clock. */
 const ELEMENTS_PER_STEP = 512;
 const RECORDS_BETWEEN_CLOCK_READS = 32;
+/** A slice also ends once this much output waits for the sinks, to keep what is held small. */
+const SLICE_BYTES = 256 * 1024;
 /** A pause between slices longer than this means clients are using the event loop. */
 const BUSY_GAP_MS = 0.25;
 /** Bytes a captured element keeps alive beyond its string: the copied pointer and overhead. */
@@ -184,8 +186,9 @@ export class Snapshot implements SnapshotObserver {
   private async walk(sizes: readonly number[], volatile: readonly number[]): Promise<void> {
     const databases = this.active!.databases;
     const keyDelay = this.options.keyDelayMicros ?? 0;
-    // rdb-key-save-delay slows the walk to one key per delay, as in Redis's tests.
-    const recordsPerSlice = keyDelay > 0 ? 1 : Infinity;
+    // rdb-key-save-delay slows the walk by that many microseconds per key, as in Redis's
+    // tests: a millisecond's worth of keys per slice, then a millisecond's pause.
+    const recordsPerSlice = keyDelay > 0 ? Math.max(1, Math.floor(1000 / keyDelay)) : Infinity;
     this.lastSliceEnd = performance.now();
     for (let index = 0; index < databases.length; index++) {
       if (sizes[index] === 0) continue;
@@ -259,12 +262,12 @@ export class Snapshot implements SnapshotObserver {
       const current = this.inProgress;
       if (current !== null) {
         if (!current.encoder.step(ELEMENTS_PER_STEP)) {
-          if (performance.now() >= deadline) return;
+          if (performance.now() >= deadline || this.writer.pendingBytes >= SLICE_BYTES) return;
           continue;
         }
         this.finishRecord(current, epoch);
         if (++records >= recordsPerSlice) return;
-        if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && performance.now() >= deadline) return;
+        if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && this.sliceOver(deadline)) return;
       }
       if (this.capturedHead < this.captured.length) {
         const record = this.takeCaptured();
@@ -288,8 +291,12 @@ export class Snapshot implements SnapshotObserver {
       db.claim(slot, epoch);
       this.progress.keysWritten++;
       if (++records >= recordsPerSlice) return;
-      if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && performance.now() >= deadline) return;
+      if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && this.sliceOver(deadline)) return;
     }
+  }
+
+  private sliceOver(deadline: number): boolean {
+    return this.writer.pendingBytes >= SLICE_BYTES || performance.now() >= deadline;
   }
 
   /** The oldest captured record; the queue's array is compacted as it drains. */
@@ -384,7 +391,7 @@ export class Snapshot implements SnapshotObserver {
 
   /** Yields to the event loop between slices, and waits out rdb-key-save-delay. */
   private async pause(keyDelayMicros: number): Promise<void> {
-    if (keyDelayMicros > 0) await new Promise((resolve) => setTimeout(resolve, Math.max(1, keyDelayMicros / 1000)));
+    if (keyDelayMicros > 0) await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.floor(keyDelayMicros / 1000))));
     else await new Promise((resolve) => setImmediate(resolve));
   }
 

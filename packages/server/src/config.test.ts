@@ -17,6 +17,7 @@ async function startUnderstudyLogging(logfile: string): Promise<RunningServer> {
   const file = configFile(`logfile ${logfile}\n`);
   const port = await freePort();
   const child = spawn(process.execPath, [SERVER_MAIN, file, '--port', String(port)], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 10_000;
   while (!(existsSync(logfile) && readFileSync(logfile, 'utf8').includes('Ready to accept connections'))) {
     if (Date.now() > deadline) throw new Error('no readiness line in the logfile');
@@ -25,6 +26,7 @@ async function startUnderstudyLogging(logfile: string): Promise<RunningServer> {
   return {
     port,
     process: child,
+    exited,
     output: () => readFileSync(logfile, 'utf8'),
     stop: async () => {
       child.kill('SIGTERM');

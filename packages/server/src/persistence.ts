@@ -266,7 +266,6 @@ export class RdbPersistence {
   flushedAll(): void {
     this.abortBgsave('FLUSHALL');
     if (this.host.config.get('save').length > 0) this.saveNow();
-    this.host.keyspace.dirty++;
   }
 
   // ---- loading --------------------------------------------------------------------------

@@ -136,6 +136,7 @@ export class Server implements PersistenceHost {
     const pidfile = this.config.get('pidfile');
     if (pidfile !== '') writeFileSync(pidfile, `${process.pid}\n`);
     this.startCron();
+    this.log.info({ port }, 'Server initialized');
     // Clients may connect while the dataset loads; they get -LOADING until it is in.
     this.loading = true;
     try {

@@ -1,10 +1,10 @@
 import { type CommandDefinition, type CommandFlagName, CommandFlags, type CommandSpec, RedisError, replyHelp } from '@understudy/engine';
 import type { Client } from '../client.js';
 
-/** The order redis-server lists command flags in. */
+/** The flags redis-server lists, in its order; it hides may_replicate and protected. */
 const FLAG_ORDER: readonly CommandFlagName[] = [
   'write', 'readonly', 'denyoom', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale',
-  'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'may_replicate', 'no_mandatory_keys', 'protected',
+  'skip_monitor', 'skip_slowlog', 'fast', 'no_auth', 'no_mandatory_keys', 'no_async_loading',
   'no_multi', 'movablekeys', 'allow_busy',
 ];
 

@@ -1,4 +1,4 @@
-import { ArityError, type CommandDefinition, globMatch, RedisError, replyHelp } from '@understudy/engine';
+import { type CommandDefinition, globMatch, RedisError, replyHelp, SYNTAX } from '@understudy/engine';
 import type { Client } from '../client.js';
 import { ConfigValueError, type Directive } from '../config/directives.js';
 import { rewriteConfigFile } from '../config/rewrite.js';
@@ -28,7 +28,8 @@ function configGet(client: Client, argv: string[]): void {
  * applied; if applying one fails the earlier ones are put back.
  */
 function configSet(client: Client, argv: string[]): void {
-  if (argv.length < 4 || argv.length % 2 !== 0) throw new ArityError('config|set');
+  // Redis answers a name without a value (an odd count) with a syntax error.
+  if (argv.length % 2 !== 0) throw SYNTAX;
   const config = client.server.config;
   const changes: [ConfigName, string][] = [];
   for (let i = 2; i < argv.length; i += 2) {

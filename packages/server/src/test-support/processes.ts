@@ -9,6 +9,8 @@ export const SERVER_MAIN = fileURLToPath(new URL('../../dist/main.js', import.me
 export interface RunningServer {
   port: number;
   process: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
   /** Everything the process printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -26,7 +28,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function startProcess(command: string, args: string[], ready: RegExp, timeoutMs = 15_000): Promise<RunningServer & { exited: Promise<number | null> }> {
+async function startProcess(command: string, args: string[], ready: RegExp, timeoutMs = 15_000): Promise<RunningServer> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -56,13 +58,16 @@ async function startProcess(command: string, args: string[], ready: RegExp, time
   };
 }
 
-/** Starts the built understudy-server on a free port with extra directives. */
-export async function startUnderstudy(directives: string[] = [], configFile?: string): Promise<RunningServer> {
+/**
+ * Starts the built understudy-server on a free port with extra directives, and waits until it
+ * logs `ready` (by default: it has loaded its data and accepts connections).
+ */
+export async function startUnderstudy(directives: string[] = [], configFile?: string, ready = /Ready to accept connections/): Promise<RunningServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const args = [SERVER_MAIN, ...(configFile === undefined ? [] : [configFile]), '--port', String(port), '--enable-debug-command', 'yes', ...directives];
     try {
-      const server = await startProcess(process.execPath, args, /Ready to accept connections/);
+      const server = await startProcess(process.execPath, args, ready);
       server.port = port;
       return server;
     } catch (error) {
@@ -84,4 +89,22 @@ export async function startRedis(directives: string[] = []): Promise<RunningServ
       if (attempt >= 3 || !/Address already in use/i.test(String(error))) throw error;
     }
   }
+}
+
+/** Runs a process that is expected to exit on its own (a startup that must fail). */
+export async function runToExit(command: string, args: string[], timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, output };
+}
+
+/** understudy-server with directives, expected to exit during startup. */
+export async function understudyStartupFailure(directives: string[]): Promise<{ code: number | null; output: string }> {
+  const port = await freePort();
+  return runToExit(process.execPath, [SERVER_MAIN, '--port', String(port), ...directives]);
 }

@@ -1,0 +1,283 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { datasetDigest, type EngineLimits, Keyspace } from '@understudy/engine';
+import { commandSequence, EngineSession } from '@understudy/engine/testing';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RdbParser } from './reader.js';
+import { RecordEncoder } from './record-encoder.js';
+import { liveSource } from './record-source.js';
+import { FileSink, type SnapshotSink, StreamSink } from './sinks.js';
+import { Snapshot, type SnapshotOptions } from './snapshot.js';
+import { RdbWriter } from './writer.js';
+
+/**
+ * The forkless snapshot is point-in-time: whatever clients do while it is written (writes,
+ * deletes, expiries, FLUSHDB, SWAPDB, MOVE, changes to a large value half written), the file
+ * holds the dataset exactly as it was when the snapshot began.
+ */
+
+const LIMITS: EngineLimits = {
+  hashMaxListpackEntries: 128,
+  hashMaxListpackValue: 64,
+  setMaxIntsetEntries: 512,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+  maxStringLength: 512 * 1024 * 1024,
+};
+
+const T0 = 1_700_000_000_000;
+
+/** Every byte that reached the sink, released at a random pace (a slow replica or disk). */
+class SlowSink extends Writable {
+  readonly chunks: Buffer[] = [];
+
+  constructor(private readonly delays: readonly number[]) {
+    super({ highWaterMark: 16 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    // The snapshot recycles chunks after `done`, so keep a copy.
+    this.chunks.push(Buffer.from(chunk));
+    const delay = this.delays[this.chunks.length % this.delays.length];
+    if (delay === 0) setImmediate(done);
+    else setTimeout(done, delay);
+  }
+
+  get bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+function parse(bytes: Buffer): Keyspace {
+  const keyspace = new Keyspace();
+  const parser = new RdbParser({ record: (record) => keyspace.db(record.db).add(record.key, record.value, record.expireAt) }, { limits: LIMITS, verifyChecksum: true });
+  parser.push(bytes);
+  parser.end();
+  return keyspace;
+}
+
+/** Every key's database, name and expiry, to compare beside the digest. */
+function expiries(keyspace: Keyspace): string[] {
+  const out: string[] = [];
+  keyspace.databases.forEach((db, index) => {
+    for (let slot = 0; slot < db.size; slot++) out.push(`${index}:${db.key(slot)}:${db.expireAt(slot)}`);
+  });
+  return out.sort();
+}
+
+function bigValues(session: EngineSession, db: number, size: number): void {
+  session.run('SELECT', String(db));
+  const items = Array.from({ length: size }, (_, i) => `element-${i}-${'x'.repeat(i % 70)}`);
+  session.run('RPUSH', 'biglist', ...items);
+  session.run('HSET', 'bighash', ...items.flatMap((item, i) => [item, String(i)]));
+  session.run('SADD', 'bigset', ...items);
+  session.run('ZADD', 'bigzset', ...items.flatMap((item, i) => [String(i * 0.5), item]));
+  session.run('SADD', 'bigints', ...items.map((_, i) => String(i * 7)));
+  session.run('PEXPIREAT', 'bighash', String(T0 + 10_000));
+}
+
+/** Changes aimed at the large values, which the walk writes over many slices. */
+const bigMutation = fc.oneof(
+  fc.constantFrom(['LPUSH', 'biglist', 'new'], ['RPOP', 'biglist'], ['LSET', 'biglist', '5', 'changed'], ['LTRIM', 'biglist', '10', '-10']),
+  fc.constantFrom(['HSET', 'bighash', 'element-1-x', 'changed'], ['HDEL', 'bighash', 'element-2-xx'], ['PERSIST', 'bighash']),
+  fc.constantFrom(['SREM', 'bigset', 'element-3-xxx'], ['SPOP', 'bigset', '100'], ['SADD', 'bigints', 'not-an-int']),
+  fc.constantFrom(['ZADD', 'bigzset', '-1', 'element-4-xxxx'], ['ZREMRANGEBYRANK', 'bigzset', '0', '50']),
+  fc.constantFrom(['DEL', 'biglist'], ['DEL', 'bighash'], ['RENAME', 'bigset', 'moved'], ['MOVE', 'bigzset', '9'], ['EXPIRE', 'biglist', '1']),
+);
+
+/** Whole-database changes: the snapshot must keep walking what was there at the start. */
+const databaseChange = fc.constantFrom(['FLUSHDB'], ['FLUSHALL'], ['SWAPDB', '0', '1'], ['SWAPDB', '2', '0'], ['SELECT', '1'], ['SELECT', '0'], ['SELECT', '2']);
+
+const during = fc.array(
+  fc.oneof(
+    { weight: 6, arbitrary: commandSequence.map((sequence) => sequence.map((generated) => generated.argv)) },
+    { weight: 3, arbitrary: bigMutation.map((argv) => [argv]) },
+    { weight: 1, arbitrary: databaseChange.map((argv) => [argv]) },
+  ),
+  { minLength: 1, maxLength: 25 },
+);
+
+/** How often the test yields to the walk between commands, and how far the clock moves. */
+const pacing = fc.array(fc.record({ turns: fc.integer({ min: 0, max: 3 }), clockStep: fc.constantFrom(0, 0, 5, 2000, 20_000) }), { minLength: 1, maxLength: 10 });
+
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('the forkless snapshot is point-in-time', () => {
+  it('writes the dataset as it was at the start, whatever changes meanwhile (slow sink, tiny slices)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(commandSequence, { minLength: 1, maxLength: 3 }),
+        during,
+        pacing,
+        fc.array(fc.constantFrom(0, 0, 1, 3), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        async (setup, changes, pace, delays, compression) => {
+          const session = new EngineSession();
+          const keyspace = session.keyspace;
+          keyspace.setTime(T0);
+          setup.forEach((sequence, db) => {
+            session.run('SELECT', String(db));
+            for (const generated of sequence) session.raw(...generated.argv);
+          });
+          bigValues(session, 0, 1500);
+          bigValues(session, 2, 700);
+          session.run('SELECT', '0');
+          const expectedDigest = datasetDigest(keyspace);
+          const expectedExpiries = expiries(keyspace);
+
+          const sink = new SlowSink(delays);
+          // Tiny slices: a large value takes many of them, so changes land in the middle of it.
+          const done = new Snapshot(keyspace, [new StreamSink(sink)], { compression, checksum: true, aux: [], sliceMs: 0.01 }).run();
+          let step = 0;
+          for (const batch of changes) {
+            for (const argv of batch) session.raw(...argv);
+            const { turns: count, clockStep } = pace[step++ % pace.length];
+            keyspace.setTime(keyspace.now + clockStep);
+            // Expired keys leave through the active cycle too, while the walk goes on.
+            keyspace.activeExpireCycle(10, () => 0);
+            await turns(count);
+          }
+          const progress = await done;
+          expect(keyspace.snapshot).toBeNull();
+          const saved = parse(sink.bytes);
+          expect(datasetDigest(saved)).toBe(expectedDigest);
+          expect(expiries(saved)).toEqual(expectedExpiries);
+          expect(progress.keysWritten).toBe(progress.keysTotal);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+
+  it('captures a value about to change only once, and never a key created after the start', async () => {
+    const session = new EngineSession();
+    for (let i = 0; i < 2000; i++) session.run('SET', `k${i}`, `v${i}`);
+    const expected = datasetDigest(session.keyspace);
+    const sink = new SlowSink([2]);
+    const snapshot = new Snapshot(session.keyspace, [new StreamSink(sink)], { compression: false, checksum: true, aux: [], sliceMs: 0.01 });
+    const done = snapshot.run();
+    for (let i = 0; i < 2000; i++) {
+      session.run('SET', `k${i}`, 'changed');
+      session.run('APPEND', `k${i}`, '!');
+      session.run('SET', `new${i}`, 'born later');
+    }
+    const progress = await done;
+    expect(progress.keysWritten).toBe(2000);
+    expect(progress.keysCapturedAhead).toBeLessThanOrEqual(2000);
+    expect(progress.keysCapturedAhead).toBeGreaterThan(0);
+    expect(datasetDigest(parse(sink.bytes))).toBe(expected);
+  });
+});
+
+describe('large values are written in steps', () => {
+  it('writes a large hash, list, set and sorted set a bounded number of elements per step', () => {
+    const session = new EngineSession();
+    session.keyspace.setTime(T0);
+    bigValues(session, 0, 20_000);
+    const db = session.keyspace.db(0);
+    for (const key of ['biglist', 'bighash', 'bigset', 'bigzset']) {
+      const slot = db.peek(key);
+      const writer = new RdbWriter(false);
+      const encoder = new RecordEncoder(writer, key, liveSource(db.value(slot)), db.expireAt(slot));
+      let steps = 0;
+      let largestStep = 0;
+      for (;;) {
+        const before = writer.pendingBytes;
+        const done = encoder.step(512);
+        largestStep = Math.max(largestStep, writer.pendingBytes - before);
+        steps++;
+        if (done) break;
+      }
+      // About 512 elements per step (lists: whole nodes of about 180 elements, after sizing).
+      expect(steps, key).toBeGreaterThanOrEqual(20_000 / 1024);
+      // A step of 512 elements of at most ~90 bytes each, plus node overheads.
+      expect(largestStep, key).toBeLessThan(128 * 1024);
+    }
+  });
+});
+
+describe('backpressure and sinks', () => {
+  it('pauses the walk while the sink is full: the bytes held stay small for a large dataset', async () => {
+    const session = new EngineSession();
+    const value = 'v'.repeat(1000);
+    for (let i = 0; i < 20_000; i++) session.run('SET', `key:${i}`, `${value}${i}`);
+    const sink = new SlowSink([1]);
+    const progress = await new Snapshot(session.keyspace, [new StreamSink(sink)], { compression: false, checksum: true, aux: [] }).run();
+    expect(progress.bytesWritten).toBeGreaterThan(20_000_000);
+    // The dataset is 20 MB; what waits between it and the sink is a few chunks.
+    expect(progress.peakBufferBytes).toBeLessThan(1024 * 1024);
+    expect(datasetDigest(parse(sink.bytes))).toBe(datasetDigest(session.keyspace));
+  });
+
+  it('shares one walk between sinks, drops a failing one and finishes for the others', async () => {
+    const session = new EngineSession();
+    for (let i = 0; i < 5000; i++) session.run('SET', `key:${i}`, 'x'.repeat(100));
+    const good = new SlowSink([0]);
+    let written = 0;
+    const failing = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, done) {
+        written += chunk.length;
+        done(written > 100_000 ? new Error('replica went away') : null);
+      },
+    });
+    const failures: string[] = [];
+    const options: SnapshotOptions = { compression: false, checksum: true, aux: [], onSinkFailed: (_sink, error) => failures.push(error.message) };
+    await new Snapshot(session.keyspace, [new StreamSink(failing), new StreamSink(good)], options).run();
+    expect(failures).toEqual(['replica went away']);
+    expect(datasetDigest(parse(good.bytes))).toBe(datasetDigest(session.keyspace));
+  });
+
+  it('fails, ends the epoch and leaves no temporary file when the only sink fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = new EngineSession();
+    for (let i = 0; i < 5000; i++) session.run('SET', `key:${i}`, 'x'.repeat(100));
+    const sink = new FileSink(join(dir, 'dump.rdb'));
+    const failing: SnapshotSink = {
+      get bufferedBytes() {
+        return sink.bufferedBytes;
+      },
+      write: (chunk, release) => {
+        if (sink.bufferedBytes > 1000) throw new Error('No space left on device');
+        return sink.write(chunk, release);
+      },
+      drained: () => sink.drained(),
+      finish: () => sink.finish(),
+      abort: () => sink.abort(),
+    };
+    await expect(new Snapshot(session.keyspace, [failing], { compression: false, checksum: true, aux: [] }).run()).rejects.toThrow('No space left on device');
+    expect(session.keyspace.snapshot).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('abort() stops at once: the epoch ends, the temporary file goes, run() rejects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = new EngineSession();
+    for (let i = 0; i < 20_000; i++) session.run('SET', `key:${i}`, 'x'.repeat(100));
+    const sink = new FileSink(join(dir, 'dump.rdb'));
+    const snapshot = new Snapshot(session.keyspace, [sink], { compression: false, checksum: true, aux: [], sliceMs: 0.01 });
+    const done = snapshot.run();
+    await turns(3);
+    snapshot.abort(new Error('shutdown'));
+    expect(session.keyspace.snapshot).toBeNull();
+    await expect(done).rejects.toThrow('shutdown');
+    await new Promise((resolve) => sink.temporary.length > 0 && setTimeout(resolve, 50));
+    expect(existsSync(sink.temporary)).toBe(false);
+    expect(existsSync(join(dir, 'dump.rdb'))).toBe(false);
+  });
+
+  it('a file sink renames the complete file into place only at the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = new EngineSession();
+    for (let i = 0; i < 1000; i++) session.run('SET', `key:${i}`, String(i));
+    await new Snapshot(session.keyspace, [new FileSink(join(dir, 'dump.rdb'))], { compression: true, checksum: true, aux: [] }).run();
+    expect(readdirSync(dir)).toEqual(['dump.rdb']);
+    expect(datasetDigest(parse(readFileSync(join(dir, 'dump.rdb'))))).toBe(datasetDigest(session.keyspace));
+  });
+});
