@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { freePort, RawClient, type RunningServer, SERVER_MAIN, startRedis, startUnderstudy } from '@understudy/server/testing';
@@ -314,11 +314,40 @@ function treeResident(pid: number): { parent: number; children: number } {
   return { parent: rss(pid), children: childPids.reduce((total, child) => total + rss(child), 0) };
 }
 
+/**
+ * CPU time of the whole machine and of the processes in the measurement (server, its fork
+ * children once reaped, redis-benchmark, this process), in clock ticks: what is left is other
+ * work on the machine, which makes every figure here noisier.
+ */
+function cpuTicks(pids: readonly number[]): { busy: number; steal: number; ours: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu;
+  let ours = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name: state is 3rd, utime/stime 14th/15th, cutime/cstime 16th/17th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      ours += fields[11] + fields[12] + fields[13] + fields[14];
+    } catch {
+      // gone
+    }
+  }
+  return { busy: user + nice + system + irq + softirq + steal, steal, ours };
+}
+
+/** Share of the machine's CPU (all cores) used outside the measurement between two readings. */
+function othersShare(from: ReturnType<typeof cpuTicks>, to: ReturnType<typeof cpuTicks>, ms: number): { others: number; steal: number } {
+  const ticksPerMs = 100 / 1000;
+  const capacity = ms * ticksPerMs * cpus().length;
+  return { others: Math.max(0, to.busy - from.busy - (to.ours - from.ours) - (to.steal - from.steal)) / capacity, steal: (to.steal - from.steal) / capacity };
+}
+
 /** redis-benchmark overwriting random string keys with values like the dataset's, until stopped. */
 class OverwriteLoad {
   /** Progress lines: redis-benchmark's rate over its last ~250 ms, when the line arrived. */
   readonly rates: { at: number; rps: number }[] = [];
-  private readonly child: ChildProcess;
+  readonly child: ChildProcess;
   private output = '';
 
   constructor(port: number, stringKeys: number) {
@@ -530,6 +559,10 @@ interface ServerFigures {
   pingDuringMs: number;
   pings: number;
   benchLoopDelayMs: number;
+  /** Share of the machine's CPU other processes used during the baseline and during BGSAVE. */
+  othersBaseline: number;
+  othersDuring: number;
+  stealDuring: number;
   bgsaveMs: number;
   persistence: Map<string, string>;
   stats: Map<string, string>;
@@ -547,9 +580,13 @@ function keepLog(kind: Kind, run: string, output: string): void {
   if (dir !== undefined && dir !== '') writeFileSync(join(dir, `${kind}-${run}.log`), output);
 }
 
-/** Warnings and errors a server logged: pino level >= 40, or Redis's '#' lines. */
+/** What every run logs at warning level: startup banners, shutdown on SIGTERM, overcommit_memory. */
+const EXPECTED_WARNINGS = /Redis is starting|Redis version=|Configuration loaded|Server initialized|overcommit|Received SIGTERM|User requested shutdown|ready to exit/;
+
+/** Unexpected warnings and errors a server logged: pino level >= 40, or Redis's '#' lines. */
 function warnings(log: string): string[] {
   return log.split('\n').filter((line) => {
+    if (EXPECTED_WARNINGS.test(line)) return false;
     const level = /^\{"level":(\d+)/.exec(line);
     return level !== null ? Number(level[1]) >= 40 : / # /.test(line);
   });
@@ -632,11 +669,14 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
         try {
           await sleep(WARMUP_MS);
           load.check();
+          const pids = [pid, load.child.pid!, process.pid];
           const baselineStart = performance.now();
+          const cpuBaseline = cpuTicks(pids);
           await sleep(BASELINE_MS);
           load.check();
           monitor.check();
           const bgsaveStart = performance.now();
+          const cpuStart = cpuTicks(pids);
           benchDelay.enable();
           control.send('BGSAVE');
           const reply = await control.reply(60_000);
@@ -645,6 +685,9 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
           const done = await monitor.bgsaveFinished(replied, 30 * 60_000);
           const bgsaveEnd = done.at + (done.at - done.sentAt);
           benchDelay.disable();
+          const cpuEnd = cpuTicks(pids);
+          const baselineCpu = othersShare(cpuBaseline, cpuStart, bgsaveStart - baselineStart);
+          const duringCpu = othersShare(cpuStart, cpuEnd, bgsaveEnd - bgsaveStart);
           load.check();
           figures = {
             loadMs,
@@ -662,6 +705,9 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
             pingDuringMs: monitor.maxPing(bgsaveStart, bgsaveEnd),
             pings: monitor.pingCount(bgsaveStart, bgsaveEnd),
             benchLoopDelayMs: benchDelay.max / 1e6,
+            othersBaseline: baselineCpu.others,
+            othersDuring: duringCpu.others,
+            stealDuring: duringCpu.steal,
             bgsaveMs: bgsaveEnd - bgsaveStart,
             persistence: new Map(),
             stats: new Map(),
@@ -700,6 +746,7 @@ const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed
 const seconds = (value: number): string => (Number.isFinite(value) ? `${(value / 1000).toFixed(2)} s` : 'n/a');
 const rps = (value: number): string => (Number.isFinite(value) ? value.toFixed(0) : 'n/a');
 const usecAsMs = (fields: Map<string, string>, name: string): string => (fields.has(name) ? ms(numberField(fields, name) / 1000) : 'n/a');
+const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
 const field = (fields: Map<string, string>, name: string): string => fields.get(name) ?? 'n/a';
 
 export async function snapshot(options: { keys: number }): Promise<boolean> {
@@ -738,6 +785,8 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         ['max PING latency during snapshot', ms(redis.pingDuringMs), ms(ours.pingDuringMs)],
         ['PINGs answered during snapshot', String(redis.pings), String(ours.pings)],
         ["bench client's own max loop delay meanwhile", ms(redis.benchLoopDelayMs), ms(ours.benchLoopDelayMs)],
+        ['CPU used outside the measured processes: baseline / BGSAVE', `${percent(redis.othersBaseline)} / ${percent(redis.othersDuring)}`, `${percent(ours.othersBaseline)} / ${percent(ours.othersDuring)}`],
+        ['CPU steal during BGSAVE', percent(redis.stealDuring), percent(ours.stealDuring)],
         ['BGSAVE duration (until rdb_bgsave_in_progress:0)', seconds(redis.bgsaveMs), seconds(ours.bgsaveMs)],
         ['rdb_last_bgsave_time_sec', field(redis.persistence, 'rdb_last_bgsave_time_sec'), field(ours.persistence, 'rdb_last_bgsave_time_sec')],
         ['dump.rdb size', `${redis.fileBytes} (${megabytes(redis.fileBytes)})`, `${ours.fileBytes} (${megabytes(ours.fileBytes)})`],
@@ -818,6 +867,10 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
     );
     for (const row of targets) console.log(`target ${row.name}: ${row.target}: ${row.met ? 'met' : 'MISSED'} (understudy ${row.ours}${row.ratio === '' ? '' : `, ${row.ratio} of redis-server`})`);
     console.log('');
+    const busiest = Math.max(redis.othersBaseline, redis.othersDuring, ours.othersBaseline, ours.othersDuring);
+    if (busiest > 0.1) {
+      console.log(`note: other work took up to ${percent(busiest)} of the machine's CPU while measuring (kernel writeback counts too): treat the figures as noisy.\n`);
+    }
     for (const [kind, figures] of [['redis-server', redis], ['understudy', ours]] as const) {
       const lines = warnings(figures.log);
       if (lines.length === 0) continue;

@@ -73,7 +73,7 @@ export class Keyspace {
   readonly effects = new EffectLog();
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   readonly limits: EngineLimits = {
-    hashMaxListpackEntries: 128,
+    hashMaxListpackEntries: 512,
     hashMaxListpackValue: 64,
     setMaxIntsetEntries: 512,
     zsetMaxListpackEntries: 128,

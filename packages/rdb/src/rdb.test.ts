@@ -10,6 +10,7 @@ import { decodeListpack, encodeListpack } from './listpack.js';
 import { type LoadOptions, type LoadResult, loadFile } from './load.js';
 import { RdbError } from './rdb-error.js';
 import { RdbParser } from './reader.js';
+import { crc64 } from './crc64.js';
 import { writeRecord } from './record-encoder.js';
 import { saveSync } from './save.js';
 import { FileSink } from './sinks.js';
@@ -91,6 +92,61 @@ describe('RDB encoding matches what redis-server 7.0.15 writes', () => {
   });
 });
 
+describe('a file written by redis-server 7.0.15', () => {
+  // shared/spec/rdb.md section 14: SET s hello, SET n 12345, SET lz <50 x a>, RPUSH l a b 1,
+  // SADD si 1 2 3, SADD ss x y, ZADD z 1 a 2.5 b, HSET h f v n 7, SET e v PXAT 4102444800000.
+  const dump = Buffer.from(
+    '524544495330303130fa0972656469732d76657206372e302e3135fa0a72656469732d62697473c040fa056374696d65c22533046bfa08757365642d6d656dc2f89b1000fa08616f662d62617365c000' +
+      'fe00fb0901000173056' + '8656c6c6f1001681212000000040081660281760281' + '6e020701ff00016ec139300b0273690e02000000030000000100020003000002' + '6c7ac30932016161e0250001616112016c01020f0f0000000300816102816202010' +
+      '1ff11017a141400000004008161020101816202833' + '22e3504ff020273730201790178fc00d8c32cbb0300000001650176ffd2ad17de8e60ed85',
+    'hex',
+  );
+
+  it('parses, checksum (CRC64 Jones) verified and LZF string expanded, to the values written', () => {
+    expect(dump.length).toBe(234);
+    const aux = new Map<string, string>();
+    const keyspace = new Keyspace();
+    const parser = new RdbParser(
+      { aux: (key, value) => aux.set(key, value), record: (record) => keyspace.db(record.db).add(record.key, record.value, record.expireAt) },
+      { limits: LIMITS, verifyChecksum: true },
+    );
+    parser.push(dump);
+    parser.end();
+    expect(parser.checksum).toBe('verified');
+    expect(aux.get('redis-ver')).toBe('7.0.15');
+    expect(aux.get('ctime')).toBe(String(0x6b043325));
+    const session = new EngineSession(keyspace);
+    session.keyspace.setTime(1_700_000_000_000);
+    expect(session.run('GET', 's')).toBe('hello');
+    expect(session.run('GET', 'n')).toBe('12345');
+    expect(session.run('GET', 'lz')).toBe('a'.repeat(50));
+    expect(session.run('LRANGE', 'l', '0', '-1')).toEqual(['a', 'b', '1']);
+    expect(session.run('SMEMBERS', 'si')).toEqual(['1', '2', '3']);
+    expect(session.run('ZRANGE', 'z', '0', '-1', 'WITHSCORES')).toEqual(['a', '1', 'b', '2.5']);
+    expect(session.run('HGETALL', 'h')).toEqual(['f', 'v', 'n', '7']);
+    expect(session.run('PEXPIRETIME', 'e')).toBe(4102444800000);
+    expect(crc64(dump.subarray(0, dump.length - 8))).toBe(dump.readBigUInt64LE(dump.length - 8));
+  });
+
+  it('writes those values back byte for byte, but for the LZF string (ours compresses differently)', () => {
+    const keyspace = new Keyspace();
+    const parser = new RdbParser({ record: (record) => keyspace.db(record.db).add(record.key, record.value, record.expireAt) }, { limits: LIMITS, verifyChecksum: true });
+    parser.push(dump);
+    parser.end();
+    const db = keyspace.db(0);
+    const records = Buffer.concat(
+      ['s', 'h', 'n', 'si', 'l', 'z', 'ss', 'e'].map((key) => {
+        const writer = new RdbWriter(true);
+        writeRecord(writer, key, db.value(db.peek(key)), db.expireAt(db.peek(key)));
+        return Buffer.concat(writer.take());
+      }),
+    );
+    // Redis's records for those keys, in file order, with the LZF one (lz) taken out.
+    const theirs = Buffer.concat([dump.subarray(0x55, 0x8d), dump.subarray(0x9d, 0xe1)]);
+    expect(records.toString('hex')).toBe(theirs.toString('hex'));
+  });
+});
+
 describe('compact blobs', () => {
   it('encodes listpack integers exactly as Redis (observed bytes)', () => {
     const cases: [string, string][] = [
@@ -159,7 +215,95 @@ function expiries(keyspace: Keyspace): string[] {
   return out.sort();
 }
 
+/** Binary strings: any bytes, empty included, sometimes integers (int-encoded) or long (LZF). */
+const bytes = fc.oneof(
+  { weight: 4, arbitrary: fc.uint8Array({ maxLength: 24 }).map((data) => Buffer.from(data).toString('latin1')) },
+  { weight: 2, arbitrary: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String) },
+  { weight: 1, arbitrary: fc.integer({ min: -200000, max: 200000 }).map(String) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('a', 'xy', 'abc'), fc.integer({ min: 21, max: 300 })).map(([unit, n]) => unit.repeat(n)) },
+);
+
+/** Sizes on both sides of the listpack/intset thresholds, so both encodings are written. */
+const size = fc.oneof(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 120, max: 140 }), fc.integer({ min: 500, max: 530 }));
+
+type ValueSpec =
+  | { type: 'string'; value: string }
+  | { type: 'list'; items: string[] }
+  | { type: 'set'; members: string[] }
+  | { type: 'hash'; entries: [string, string][] }
+  | { type: 'zset'; entries: [number, string][] };
+
+const valueSpec: fc.Arbitrary<ValueSpec> = fc.oneof(
+  bytes.map((value): ValueSpec => ({ type: 'string', value })),
+  size.chain((n) => fc.array(bytes, { minLength: 1, maxLength: n })).map((items): ValueSpec => ({ type: 'list', items })),
+  size.chain((n) => fc.uniqueArray(fc.oneof(bytes, fc.integer({ min: -40000, max: 40000 }).map(String)), { minLength: 1, maxLength: n })).map((members): ValueSpec => ({ type: 'set', members })),
+  size.chain((n) => fc.uniqueArray(fc.tuple(bytes, bytes), { minLength: 1, maxLength: n, selector: ([field]) => field })).map((entries): ValueSpec => ({ type: 'hash', entries })),
+  size
+    .chain((n) => fc.uniqueArray(fc.tuple(fc.oneof(fc.double({ noNaN: true }), fc.integer().map(Number)), bytes), { minLength: 1, maxLength: n, selector: ([, member]) => member }))
+    .map((entries): ValueSpec => ({ type: 'zset', entries })),
+);
+
+/** Up to 16 databases of keys with any bytes, each with a value of any type and maybe an expiry. */
+const randomDataset = fc.array(
+  fc.record({
+    db: fc.integer({ min: 0, max: 15 }),
+    key: fc.uint8Array({ maxLength: 16 }).map((data) => Buffer.from(data).toString('latin1')),
+    value: valueSpec,
+    expireAt: fc.option(fc.integer({ min: 1, max: 2 ** 45 }), { nil: undefined }),
+  }),
+  { maxLength: 40 },
+);
+
+function materialize(specs: readonly { db: number; key: string; value: ValueSpec; expireAt: number | undefined }[]): Keyspace {
+  const session = new EngineSession();
+  // The engine chooses each value's encoding from its size, as the commands build it.
+  for (const spec of specs) {
+    session.run('SELECT', String(spec.db));
+    session.run('DEL', spec.key);
+    const value = spec.value;
+    if (value.type === 'string') session.run('SET', spec.key, value.value);
+    else if (value.type === 'list') session.run('RPUSH', spec.key, ...value.items);
+    else if (value.type === 'set') session.run('SADD', spec.key, ...value.members);
+    else if (value.type === 'hash') session.run('HSET', spec.key, ...value.entries.flat());
+    else session.run('ZADD', spec.key, ...value.entries.flatMap(([score, member]) => [String(score), member]));
+    if (spec.expireAt !== undefined) session.keyspace.db(spec.db).setExpire(session.keyspace.db(spec.db).peek(spec.key), spec.expireAt);
+  }
+  return session.keyspace;
+}
+
+/** Every key with its type, encoding and expiry: what a round trip must keep besides the digest. */
+function shape(keyspace: Keyspace): string[] {
+  const out: string[] = [];
+  keyspace.databases.forEach((db, index) => {
+    for (let slot = 0; slot < db.size; slot++) out.push(`${index}:${JSON.stringify(db.key(slot))}:${db.encoding(slot)}:${db.expireAt(slot)}`);
+  });
+  return out.sort();
+}
+
 describe('round trip', () => {
+  it('random datasets of every type, binary keys and values, expiries and 16 databases survive SAVE, BGSAVE and loading', async () => {
+    const dir = directory();
+    await fc.assert(
+      fc.asyncProperty(randomDataset, fc.boolean(), fc.boolean(), async (specs, compression, checksum) => {
+        const keyspace = materialize(specs);
+        const digest = datasetDigest(keyspace);
+        const expected = shape(keyspace);
+        const path = join(dir, 'dump.rdb');
+        saveSync(keyspace, path, { compression, checksum, aux: AUX });
+        const loaded = new Keyspace();
+        await loadInto(path, loaded, { limits: LIMITS, verifyChecksum: true, dropExpired: false, now: 0 });
+        expect(datasetDigest(loaded)).toBe(digest);
+        expect(shape(loaded)).toEqual(expected);
+        await new Snapshot(keyspace, [new FileSink(path)], { compression, checksum, aux: AUX }).run();
+        const walked = parseAll(readFileSync(path));
+        expect(datasetDigest(walked)).toBe(digest);
+        expect(shape(walked)).toEqual(expected);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+
   it('SAVE then load gives the same DEBUG DIGEST and expiries, for random datasets in many databases', async () => {
     const dir = directory();
     await fc.assert(

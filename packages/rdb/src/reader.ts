@@ -388,12 +388,13 @@ export class RdbParser {
     if (members.length === 0) return null;
     const limits = this.options.limits;
     const zset = new ZSetValue();
+    zset.isListpack = false;
     let longest = 0;
     for (let i = 0; i < members.length; i++) {
       if (!zset.set(members[i], scores[i])) throw new RdbError('Duplicate zset fields detected', at);
       if (members[i].length > longest) longest = members[i].length;
     }
-    zset.isListpack = zset.size <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue;
+    if (zset.size <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue) zset.useListpack();
     return zset;
   }
 }

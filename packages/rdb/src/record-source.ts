@@ -96,10 +96,10 @@ function zsetEntries(zset: ZSetValue): string[] {
 }
 
 /**
- * How Redis 7.0 stores a score in a listpack (d2string): integral values within about ±2^52 as integer
- * text (which the listpack then packs as an integer), anything else as %.17g.
+ * How Redis 7.0 stores a score in a listpack (zzlInsertAt): integral values within ±2^62 as
+ * integers, anything else as d2string's %.17g text.
  */
 function listpackScore(score: number): string {
-  if (Number.isInteger(score) && score > -4503599627370495 && score < 4503599627370496 && !Object.is(score, -0)) return String(score);
+  if (Number.isInteger(score) && score >= -(2 ** 62) && score <= 2 ** 62) return String(score);
   return formatDouble(score);
 }

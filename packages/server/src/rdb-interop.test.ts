@@ -11,15 +11,20 @@ import { RawClient } from './test-support/raw-client.js';
  * RDB files are interchangeable with redis-server 7.0.15, in both directions:
  *
  * 1. Files Understudy writes (SAVE and forkless BGSAVE; with and without compression and
- *    checksum) pass redis-check-rdb and load into redis-server with the same DEBUG DIGEST,
- *    key counts per database, millisecond expire times and resulting encodings.
+ *    checksum; with compact and large encodings) pass redis-check-rdb and load into
+ *    redis-server with the same DEBUG DIGEST, key counts per database, millisecond expire
+ *    times, and the encodings Understudy gives its own file. A BGSAVE raced by writes holds
+ *    the dataset as it was when it started.
  * 2. Files redis-server writes (default thresholds, thresholds forcing hashtable/skiplist
  *    encodings and one-entry quicklist nodes, LZF-compressed quicklist nodes) load into
  *    Understudy with the same digest, counts, expire times, and the encodings a default
- *    redis-server gives the same file.
+ *    redis-server gives the same file (including its default hash-max-listpack-entries of
+ *    512 and its turning a skiplist's -0 score into 0 in a listpack).
  * 3. A hand-built version 9 file (Redis <= 6.2 encodings: zipmap, ziplists, quicklist v1,
- *    intset, legacy second expires) is read by Understudy as the real loader reads it.
- * 4. Keys already expired in a file are dropped on load and counted, as redis-server does.
+ *    intset, types 1 and 3, legacy second expires) is read by Understudy as the real loader
+ *    reads it.
+ * 4. Keys already expired in a file are dropped on load and counted, as redis-server does;
+ *    empty collections are skipped.
  *
  * Every test uses real processes and real files in its own temporary directory.
  */
@@ -120,6 +125,10 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15
 
 async function bgsave(s: Session): Promise<void> {
   expect(await s.call('BGSAVE')).toBe('+Background saving started\r\n');
+  await bgsaveFinished(s);
+}
+
+async function bgsaveFinished(s: Session): Promise<void> {
   await until('BGSAVE to finish', async () => (await infoField(s, 'persistence', 'rdb_bgsave_in_progress')) === '0');
   expect(await infoField(s, 'persistence', 'rdb_last_bgsave_status')).toBe('ok');
 }
@@ -187,6 +196,7 @@ function dataset(): DbData[] {
     add('str:noise', 'SET', 'str:noise', noise(db, 300));
     add('str:big-compressible', 'SET', 'str:big-compressible', s('0123456789abcdef').repeat(12_000));
     add('str:big-noise', 'SET', 'str:big-noise', noise(db + 100, 70_000));
+    // APPEND leaves a raw (not embstr) string, which loaders make embstr again.
     add('str:appended', 'SET', 'str:appended', 'abc');
     add('str:appended', 'APPEND', 'str:appended', 'def');
 
@@ -364,7 +374,7 @@ describe('files written by Understudy load into redis-server 7.0', () => {
         if (!variant.checksum) expect(theirs.server.output()).toContain('RDB file was saved with checksum disabled');
         const loaded = await capture(theirs, data, true);
         expect(negativeZeroAside(loaded, source), file).toEqual(negativeZeroAside(expected, source));
-        expect(await capture(reloaded, data, true), file).toEqual(loaded);
+        expect.soft(await capture(reloaded, data, true), file).toEqual(loaded);
         await Promise.all([theirs.stop(), reloaded.stop()]);
       }
     });
@@ -406,8 +416,7 @@ describe('files written by Understudy load into redis-server 7.0', () => {
     // The changes really raced the snapshot.
     expect(await infoField(ours, 'persistence', 'rdb_bgsave_in_progress')).toBe('1');
     expect(await ours.call('CONFIG', 'SET', 'rdb-key-save-delay', '0')).toBe(OK);
-    await until('BGSAVE to finish', async () => (await infoField(ours, 'persistence', 'rdb_bgsave_in_progress')) === '0');
-    expect(await infoField(ours, 'persistence', 'rdb_last_bgsave_status')).toBe('ok');
+    await bgsaveFinished(ours);
     expect((await capture(ours, data, false)).digest).not.toBe(before.digest);
 
     checkRdb(join(dir, 'bgsave.rdb'));
@@ -462,7 +471,7 @@ describe('files written by redis-server 7.0 load into Understudy', () => {
 
       const ours = await understudy(['--dir', dir, '--dbfilename', 'dump.rdb']);
       const loaded = await capture(ours, data, true);
-      expect(loaded).toEqual(expected);
+      expect.soft(loaded).toEqual(expected);
       expect(loaded.keys['0/set:int16']?.encoding).toBe(bulk('intset'));
       expect(loaded.keys['0/set:ints-large']?.encoding).toBe(bulk('hashtable'));
       expect(loaded.keys['0/hash:small']?.encoding).toBe(bulk('listpack'));

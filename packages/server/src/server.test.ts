@@ -127,12 +127,12 @@ describe('understudy-server with ioredis', () => {
 
   it('reads and changes configuration at run time', async () => {
     expect(await redis.config('GET', 'hash-max-*-entries')).toEqual(
-      expect.arrayContaining(['hash-max-listpack-entries', '128', 'hash-max-ziplist-entries', '128']),
+      expect.arrayContaining(['hash-max-listpack-entries', '512', 'hash-max-ziplist-entries', '512']),
     );
     await redis.config('SET', 'hash-max-listpack-entries', '2');
     await redis.hset('small', 'a', '1', 'b', '2', 'c', '3');
     expect(await redis.object('ENCODING', 'small')).toBe('hashtable');
-    await redis.config('SET', 'hash-max-listpack-entries', '128');
+    await redis.config('SET', 'hash-max-listpack-entries', '512');
     await expect(redis.config('SET', 'hz', 'abc')).rejects.toThrow("CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer");
     await expect(redis.config('SET', 'nosuch', '1')).rejects.toThrow("Unknown option or number of arguments for CONFIG SET - 'nosuch'");
   });

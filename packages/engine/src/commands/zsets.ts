@@ -32,7 +32,8 @@ function settleEncoding(ctx: ExecContext, zset: ZSetValue): void {
   const limits = ctx.keyspace.limits;
   let longest = 0;
   for (let i = 0; i < zset.size; i++) longest = Math.max(longest, zset.memberAt(i).length);
-  zset.isListpack = zset.size <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue;
+  if (zset.size <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue) zset.useListpack();
+  else zset.isListpack = false;
 }
 
 /** After members were removed: deletes the key when the set emptied, else signals the change. */
@@ -405,7 +406,9 @@ function zrangestore(ctx: ExecContext, argv: string[]): void {
   if (request.reverse && request.kind !== 'rank') [minArg, maxArg] = [maxArg, minArg];
   checkBounds(request, minArg, maxArg);
   const source = readZSet(ctx, argv[2]);
+  // Built as a skiplist, as Redis builds it, then settled.
   const result = new ZSetValue();
+  result.isListpack = false;
   if (source !== null) {
     const selection = select(source, request, minArg, maxArg);
     for (let i = 0; i < selection.members.length; i++) result.set(selection.members[i], selection.scores[i]);
@@ -648,7 +651,9 @@ function parseSetOperation(ctx: ExecContext, argv: string[], at: number, operati
 
 function computeSetOperation(request: SetOperationRequest, operation: SetOperation): ZSetValue {
   const { sources, weights } = request;
+  // Built as a skiplist, as Redis builds it; storing settles the encoding.
   const result = new ZSetValue();
+  result.isListpack = false;
   if (operation === 'union') {
     const scores = new Map<string, number>();
     sources.forEach((source, i) =>

@@ -24,6 +24,8 @@ export class ZSetValue {
 
   /** Sets a member's score; true when the member is new. */
   set(member: string, score: number): boolean {
+    // A listpack stores integral scores as integers, so -0 becomes 0 there (not in a skiplist).
+    if (this.isListpack && score === 0) score = 0;
     const at = this.positions.get(member);
     if (at !== undefined) {
       const old = this.scores[at];
@@ -71,6 +73,18 @@ export class ZSetValue {
 
   scoreAt(position: number): number {
     return this.scores[position];
+  }
+
+  /** Takes the listpack encoding: scores of -0 become 0, as Redis's conversion writes them. */
+  useListpack(): void {
+    this.isListpack = true;
+    for (let i = 0; i < this.scores.length; i++) {
+      if (Object.is(this.scores[i], -0)) {
+        this.order.delete(-0, this.members[i]);
+        this.scores[i] = 0;
+        this.order.insert(0, this.members[i]);
+      }
+    }
   }
 
   /** Copies of the member and score arrays, position for position (memberAt/scoreAt). */

@@ -56,11 +56,12 @@ export const DIRECTIVES = {
     pubsub: { hard: 32 * MB, soft: 8 * MB, softSeconds: 60 },
   }),
   'enable-debug-command': enumeration('no', ['no', 'yes', 'local'], false),
-  'hash-max-listpack-entries': integer(128, 0, LLONG_MAX),
-  'hash-max-listpack-value': integer(64, 0, LLONG_MAX),
+  // Redis 7.0's compiled defaults (its sample redis.conf says 128 entries for hashes).
+  'hash-max-listpack-entries': integer(512, 0, LLONG_MAX),
+  'hash-max-listpack-value': memory(64, 0, LLONG_MAX),
   'set-max-intset-entries': integer(512, 0, LLONG_MAX),
   'zset-max-listpack-entries': integer(128, 0, LLONG_MAX),
-  'zset-max-listpack-value': integer(64, 0, LLONG_MAX),
+  'zset-max-listpack-value': memory(64, 0, LLONG_MAX),
   'list-max-listpack-size': integer(-2, -5, INT_MAX),
   'list-compress-depth': integer(0, 0, INT_MAX),
 } satisfies Record<string, Directive<unknown>>;
