@@ -481,13 +481,14 @@ class Monitor {
     if (this.failure !== null) throw this.failure;
   }
 
-  /** Longest PING round trip overlapping [from, to], counting one still unanswered. */
-  maxPing(from: number, to: number): number {
-    let max = 0;
+  /** Longest PING round trip overlapping [from, to] (counting one still unanswered), and when it was sent. */
+  maxPing(from: number, to: number): { latency: number; sentAt: number } {
+    let max = { latency: 0, sentAt: from };
     for (const ping of this.pings) {
-      if (ping.sentAt <= to && ping.sentAt + ping.latency >= from) max = Math.max(max, ping.latency);
+      if (ping.sentAt <= to && ping.sentAt + ping.latency >= from && ping.latency > max.latency) max = ping;
     }
-    if (this.outstandingPing !== null && this.outstandingPing <= to) max = Math.max(max, to - this.outstandingPing);
+    const outstanding = this.outstandingPing;
+    if (outstanding !== null && outstanding <= to && to - outstanding > max.latency) max = { latency: to - outstanding, sentAt: outstanding };
     return max;
   }
 
@@ -557,6 +558,8 @@ interface ServerFigures {
   peakTotal: number;
   pingBaselineMs: number;
   pingDuringMs: number;
+  /** When the longest PING during BGSAVE was sent, from BGSAVE. */
+  pingDuringAtMs: number;
   pings: number;
   benchLoopDelayMs: number;
   /** Share of the machine's CPU other processes used during the baseline and during BGSAVE. */
@@ -701,8 +704,9 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
             rssBefore: monitor.peakRss(loadStart, bgsaveStart).total,
             peakParent: monitor.peakRss(bgsaveStart, bgsaveEnd).parent,
             peakTotal: monitor.peakRss(bgsaveStart, bgsaveEnd).total,
-            pingBaselineMs: monitor.maxPing(baselineStart, bgsaveStart),
-            pingDuringMs: monitor.maxPing(bgsaveStart, bgsaveEnd),
+            pingBaselineMs: monitor.maxPing(baselineStart, bgsaveStart).latency,
+            pingDuringMs: monitor.maxPing(bgsaveStart, bgsaveEnd).latency,
+            pingDuringAtMs: monitor.maxPing(bgsaveStart, bgsaveEnd).sentAt - bgsaveStart,
             pings: monitor.pingCount(bgsaveStart, bgsaveEnd),
             benchLoopDelayMs: benchDelay.max / 1e6,
             othersBaseline: baselineCpu.others,
@@ -783,6 +787,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         ['snapshot_max_loop_delay_usec', 'n/a', usecAsMs(ours.persistence, 'snapshot_max_loop_delay_usec')],
         ['max PING latency without snapshot', ms(redis.pingBaselineMs), ms(ours.pingBaselineMs)],
         ['max PING latency during snapshot', ms(redis.pingDuringMs), ms(ours.pingDuringMs)],
+        ['  sent at, from BGSAVE', seconds(redis.pingDuringAtMs), seconds(ours.pingDuringAtMs)],
         ['PINGs answered during snapshot', String(redis.pings), String(ours.pings)],
         ["bench client's own max loop delay meanwhile", ms(redis.benchLoopDelayMs), ms(ours.benchLoopDelayMs)],
         ['CPU used outside the measured processes: baseline / BGSAVE', `${percent(redis.othersBaseline)} / ${percent(redis.othersDuring)}`, `${percent(ours.othersBaseline)} / ${percent(ours.othersDuring)}`],

@@ -3,6 +3,32 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Crc64, crc64 } from './crc64.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
+import { Keyspace } from '@understudy/engine';
+import { Opcode, writeFileHeader } from './format.js';
+import { RdbParser } from './reader.js';
+import { writeRecord } from './record-encoder.js';
+import { RdbWriter } from './writer.js';
+
+/** A whole file of string keys, as the writer lays it out; compressed or not. */
+function fileOf(values: readonly string[], compression: boolean): Buffer {
+  const writer = new RdbWriter(compression);
+  writeFileHeader(writer, [['redis-ver', '7.0.15']]);
+  writer.byte(Opcode.selectDb);
+  writer.length(0);
+  values.forEach((value, i) => writeRecord(writer, `k${i}`, value, -1));
+  writer.byte(Opcode.eof);
+  const body = Buffer.concat(writer.take());
+  return Buffer.concat([body, new Crc64().update(body).digest()]);
+}
+
+function valuesIn(file: Buffer): string[] {
+  const keyspace = new Keyspace();
+  const parser = new RdbParser({ record: (record) => keyspace.db(0).add(record.key, record.value, record.expireAt) }, { limits: keyspace.limits, verifyChecksum: true });
+  parser.push(file);
+  parser.end();
+  const db = keyspace.db(0);
+  return Array.from({ length: db.size }, (_, i) => db.value(db.peek(`k${i}`)) as string);
+}
 
 describe('crc64', () => {
   it('matches the Jones test vector and the RDB sample', () => {
@@ -37,7 +63,7 @@ describe('lzf', () => {
     fc.assert(
       fc.property(data, (bytes) => {
         const output = Buffer.alloc(bytes.length + 64);
-        const length = lzfCompress(bytes, output);
+        const length = lzfCompress(bytes, 0, bytes.length, output, output.length);
         if (length === 0) return;
         expect(lzfDecompress(output.subarray(0, length), bytes.length)).toEqual(Buffer.from(bytes));
       }),
@@ -47,11 +73,32 @@ describe('lzf', () => {
   it('compresses repetitive text well and refuses to expand random bytes into a short output', () => {
     const text = Buffer.from('abcdefgh'.repeat(1000));
     const output = Buffer.alloc(text.length);
-    const length = lzfCompress(text, output);
+    const length = lzfCompress(text, 0, text.length, output, output.length);
     expect(length).toBeGreaterThan(0);
     expect(length).toBeLessThan(text.length / 10);
     const random = randomBytes(1000);
-    expect(lzfCompress(random, Buffer.alloc(random.length - 4))).toBe(0);
+    expect(lzfCompress(random, 0, random.length, Buffer.alloc(random.length), random.length - 4)).toBe(0);
+    // A part of a larger buffer compresses as if alone.
+    const framed = Buffer.concat([randomBytes(10), text, randomBytes(10)]);
+    expect(lzfCompress(framed, 10, text.length, output, output.length)).toBe(length);
+  });
+
+  it('compresses strings in place within chunks, leaving what cannot shrink as it was', () => {
+    const value = fc.oneof(
+      fc.uint8Array({ minLength: 0, maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+      fc.tuple(fc.constantFrom('ab', 'xyz', 'hello world '), fc.integer({ min: 2, max: 9000 })).map(([unit, n]) => unit.repeat(n)),
+      fc.integer({ min: 16000, max: 70000 }).map((n) => 'q'.repeat(n)),
+    );
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 40 }), (values) => {
+        const packed = fileOf(values, true);
+        const raw = fileOf(values, false);
+        expect(packed.length).toBeLessThanOrEqual(raw.length);
+        expect(valuesIn(packed)).toEqual(values);
+        expect(valuesIn(raw)).toEqual(values);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('rejects streams that point before the start or overrun the output', () => {

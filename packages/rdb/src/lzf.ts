@@ -15,25 +15,31 @@ const table = new Int32Array(1 << HASH_BITS);
 let base = 1;
 
 /**
- * Compresses `input` into `output`; returns the compressed length, or 0 when it does not fit
- * (callers pass an output shorter than the input to demand a gain).
+ * Compresses input[start, start + length) into output[0, limit); returns the compressed
+ * length, or 0 when it does not fit (callers pass a limit below the input length to demand a
+ * gain).
  */
-export function lzfCompress(input: Uint8Array, output: Uint8Array): number {
-  const inputEnd = input.length;
-  const outputEnd = output.length;
+export function lzfCompress(source: Uint8Array, start: number, length: number, output: Uint8Array, limit: number): number {
+  const inputEnd = length;
+  const outputEnd = Math.min(limit, output.length);
   if (inputEnd < 4 || outputEnd < 2) return 0;
   if (base > 0x3fffffff - inputEnd) {
     table.fill(0);
     base = 1;
   }
+  // Positions are relative to `start`; a view keeps the loop's indexing simple.
+  const input = start === 0 && length === source.length ? source : source.subarray(start, start + length);
   const origin = base;
   base += inputEnd + 1;
 
   let ip = 0;
   let op = 1; // output[0] is the control byte of the first literal run
   let literals = 0;
+  // The next three input bytes, updated one byte at a time.
+  let window = (input[0] << 8) | input[1];
   while (ip < inputEnd - 2) {
-    const hash = (((input[ip] << 16) | (input[ip + 1] << 8) | input[ip + 2]) * 2654435761) >>> (32 - HASH_BITS);
+    window = ((window << 8) | input[ip + 2]) & 0xffffff;
+    const hash = Math.imul(window, 0x9e3779b1) >>> (32 - HASH_BITS);
     const stored = table[hash];
     table[hash] = origin + ip;
     const ref = stored >= origin ? stored - origin : -1;
@@ -63,6 +69,7 @@ export function lzfCompress(input: Uint8Array, output: Uint8Array): number {
       op++; // control byte of the next literal run
       literals = 0;
       ip += length;
+      if (ip < inputEnd - 2) window = (input[ip] << 8) | input[ip + 1];
       continue;
     }
     if (op >= outputEnd) return 0;

@@ -108,7 +108,7 @@ async function turns(count: number): Promise<void> {
 }
 
 describe('the forkless snapshot is point-in-time', () => {
-  it('writes the dataset as it was at the start, whatever changes meanwhile (slow sink, tiny slices)', async () => {
+  it('writes the dataset as it was at the start, whatever changes meanwhile (slow sink, tiny slices, encoding here or on the worker)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(commandSequence, { minLength: 1, maxLength: 3 }),
@@ -116,7 +116,8 @@ describe('the forkless snapshot is point-in-time', () => {
         pacing,
         fc.array(fc.constantFrom(0, 0, 1, 3), { minLength: 1, maxLength: 5 }),
         fc.boolean(),
-        async (setup, changes, pace, delays, compression) => {
+        fc.boolean(),
+        async (setup, changes, pace, delays, compression, offload) => {
           const session = new EngineSession();
           const keyspace = session.keyspace;
           keyspace.setTime(T0);
@@ -132,7 +133,7 @@ describe('the forkless snapshot is point-in-time', () => {
 
           const sink = new SlowSink(delays);
           // Tiny slices: a large value takes many of them, so changes land in the middle of it.
-          const done = new Snapshot(keyspace, [new StreamSink(sink)], { compression, checksum: true, aux: [], sliceMs: 0.01 }).run();
+          const done = new Snapshot(keyspace, [new StreamSink(sink)], { compression, checksum: true, aux: [], sliceMs: 0.01, offload }).run();
           let step = 0;
           for (const batch of changes) {
             for (const argv of batch) session.raw(...argv);

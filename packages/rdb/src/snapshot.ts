@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ActiveSnapshot, Database, Keyspace, SnapshotObserver } from '@understudy/engine';
-import { Crc64 } from './crc64.js';
+import { type ChunkEncoder, InlineEncoder, WorkerEncoder } from './chunk-encoder.js';
 import { Opcode, writeFileHeader } from './format.js';
 import { RecordEncoder } from './record-encoder.js';
 import { frozenSource, liveSource, type RecordSource, sourceElements } from './record-source.js';
@@ -23,6 +23,11 @@ export interface SnapshotOptions {
   busyShare?: number;
   /** rdb-key-save-delay: microseconds to wait after each key (tests use it to slow the walk). */
   keyDelayMicros?: number;
+  /**
+   * Compress and checksum on a worker thread (the default) rather than on the event loop: the
+   * walk then only lays out bytes, and the costly part runs on another core.
+   */
+  offload?: boolean;
   /** A sink failed and was dropped; the walk goes on while any sink is left. */
   onSinkFailed?: (sink: SnapshotSink, error: Error) => void;
 }
@@ -94,7 +99,7 @@ export class Snapshot implements SnapshotObserver {
     longestSliceMs: 0,
   };
   private readonly writer: RdbWriter;
-  private readonly crc = new Crc64();
+  private readonly encoder: ChunkEncoder;
   private readonly sinks: SnapshotSink[];
   private active: ActiveSnapshot | null = null;
   private inProgress: InProgress | null = null;
@@ -117,6 +122,8 @@ export class Snapshot implements SnapshotObserver {
   ) {
     this.writer = new RdbWriter(options.compression, new ChunkPool());
     this.sinks = sinks.slice();
+    const encoded = (chunk: Buffer): void => this.encoded(chunk);
+    this.encoder = options.offload === false ? new InlineEncoder(encoded, this.writer.pool) : new WorkerEncoder(encoded, this.writer.pool);
   }
 
   /** The epoch of the running snapshot, or 0 before it starts. */
@@ -158,6 +165,7 @@ export class Snapshot implements SnapshotObserver {
     this.aborted = error;
     if (this.active !== null) this.keyspace.endSnapshot(this.active);
     for (const sink of this.sinks) sink.abort();
+    if (this.encoder instanceof WorkerEncoder) this.encoder.close();
     this.wake?.();
   }
 
@@ -215,7 +223,9 @@ export class Snapshot implements SnapshotObserver {
     this.checkAborted();
     this.writer.byte(Opcode.eof);
     this.takeAndSend();
-    this.sendToSinks(this.options.checksum ? this.crc.digest() : Buffer.alloc(8));
+    const trailer = await this.encoder.finish(this.options.checksum);
+    this.checkAborted();
+    this.sendToSinks(trailer);
     await this.waitForSinks();
     this.checkAborted();
     const sinks = this.sinks.slice();
@@ -337,11 +347,17 @@ export class Snapshot implements SnapshotObserver {
   }
 
   private takeAndSend(): void {
-    for (const chunk of this.writer.take()) {
-      this.crc.update(chunk);
-      this.sendToSinks(chunk);
-    }
+    this.encoder.push(this.writer.takeRaw());
     this.notePeak();
+  }
+
+  /** A chunk is compressed and checksummed: on to the sinks, unless the snapshot was given up. */
+  private encoded(chunk: Buffer): void {
+    if (this.aborted !== null) {
+      this.writer.pool.release(chunk);
+      return;
+    }
+    this.sendToSinks(chunk);
   }
 
   /** Every sink gets the chunk; it goes back to the pool when the last one releases it. */
@@ -363,6 +379,7 @@ export class Snapshot implements SnapshotObserver {
   }
 
   private async waitForSinks(): Promise<void> {
+    await this.encoder.ready();
     if (!this.full) return;
     this.full = false;
     const sinks = this.sinks.slice();
@@ -396,7 +413,7 @@ export class Snapshot implements SnapshotObserver {
   }
 
   private notePeak(): void {
-    let buffered = this.writer.pendingBytes + this.capturedBytes;
+    let buffered = this.writer.pendingBytes + this.encoder.pendingBytes + this.capturedBytes;
     for (const sink of this.sinks) buffered += sink.bufferedBytes;
     if (buffered > this.progress.peakBufferBytes) this.progress.peakBufferBytes = buffered;
   }

@@ -1,20 +1,13 @@
 import { latin1Write } from '@understudy/protocol';
-import { lzfCompress } from './lzf.js';
+import { compressSpans, SPAN_FIELDS } from './string-compression.js';
 
-const CHUNK_SIZE = 64 * 1024;
+export const CHUNK_SIZE = 64 * 1024;
 /** Data at least this large goes out as its own chunk instead of being copied into one. */
 const LARGE = CHUNK_SIZE / 2;
-/** Redis tries LZF only on strings longer than this, and keeps it only if it saves 4 bytes. */
+/** Redis tries LZF only on strings longer than this. */
 const COMPRESS_ABOVE = 20;
-const COMPRESSION_GAIN = 4;
-
-/** Scratch space for a string's bytes before compression, and for LZF output; grown on demand. */
-let plain: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
-let packed: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
-
-function room(buffer: Buffer, size: number): Buffer {
-  return buffer.length >= size ? buffer : Buffer.allocUnsafe(Math.max(size, buffer.length * 2));
-}
+/** The most compressible strings a chunk can hold: each takes at least a header byte and 21. */
+const SPANS_PER_CHUNK = Math.ceil(CHUNK_SIZE / (COMPRESS_ABOVE + 2)) + 1;
 
 /**
  * Recycles the writer's 64 KiB chunks once their consumers are done with them. A snapshot of
@@ -23,6 +16,7 @@ function room(buffer: Buffer, size: number): Buffer {
  */
 export class ChunkPool {
   private readonly free: ArrayBuffer[] = [];
+  private readonly freeSpans: Int32Array[] = [];
 
   constructor(private readonly keep = 64) {}
 
@@ -32,20 +26,44 @@ export class ChunkPool {
   }
 
   /** Takes back a chunk (or a view of one) that nothing reads any more. */
-  release(chunk: Buffer): void {
-    const backing = chunk.buffer;
+  release(chunk: Uint8Array | ArrayBuffer): void {
+    const backing = chunk instanceof ArrayBuffer ? chunk : chunk.buffer;
     if (backing instanceof ArrayBuffer && backing.byteLength === CHUNK_SIZE && this.free.length < this.keep) this.free.push(backing);
+  }
+
+  /** Room for the spans of one chunk. */
+  getSpans(): Int32Array {
+    return this.freeSpans.pop() ?? new Int32Array(SPANS_PER_CHUNK * SPAN_FIELDS);
+  }
+
+  releaseSpans(spans: Int32Array): void {
+    if (spans.length === SPANS_PER_CHUNK * SPAN_FIELDS && this.freeSpans.length < this.keep) this.freeSpans.push(spans);
   }
 }
 
+/** A chunk as written, before its strings are compressed: the bytes and where the strings are. */
+export interface RawChunk {
+  data: Buffer;
+  /** SPAN_FIELDS numbers per compressible string (see string-compression). */
+  spans: Int32Array;
+  spanCount: number;
+}
+
+const NO_SPANS = new Int32Array(0);
+
 /**
- * Appends RDB primitives (lengths, strings, doubles...) to a list of byte chunks, which the
- * owner takes away as they fill: the snapshot streams them to its sinks.
+ * Appends RDB primitives (lengths, strings, doubles...) to byte chunks that the owner takes
+ * away as they fill: the snapshot streams them to its sinks.
+ *
+ * With compression on, strings over 20 bytes are laid out raw and noted, and compressed when
+ * the chunk is taken (`take`), or later by whoever takes the raw chunks (`takeRaw`).
  */
 export class RdbWriter {
   private chunk: Buffer;
   private used = 0;
-  private readonly filled: Buffer[] = [];
+  private spans: Int32Array;
+  private spanCount = 0;
+  private readonly filled: RawChunk[] = [];
   private filledBytes = 0;
 
   constructor(
@@ -53,6 +71,7 @@ export class RdbWriter {
     readonly pool: ChunkPool = new ChunkPool(0),
   ) {
     this.chunk = pool.get();
+    this.spans = compression ? pool.getSpans() : NO_SPANS;
   }
 
   /** Bytes written and not taken yet. */
@@ -61,16 +80,32 @@ export class RdbWriter {
   }
 
   /**
-   * Everything written since the last take, as chunks in order. Hand each back to the pool
-   * (`pool.release`) once it has been consumed.
+   * Everything written since the last take, as final bytes in order (strings compressed). Hand
+   * each chunk back to the pool (`pool.release`) once it has been consumed.
    */
   take(): Buffer[] {
-    this.seal();
-    return this.takeFull();
+    return this.compressAll(this.takeRaw());
   }
 
-  /** Full chunks only (the partly filled one stays), to stream while writing continues. */
+  /** As take(), but only chunks already full: the one being filled stays (SAVE streams this way). */
   takeFull(): Buffer[] {
+    const out = this.filled.splice(0);
+    this.filledBytes = 0;
+    return this.compressAll(out);
+  }
+
+  private compressAll(chunks: RawChunk[]): Buffer[] {
+    return chunks.map((raw) => {
+      if (raw.spanCount === 0) return raw.data;
+      const length = compressSpans(raw.data, raw.data.length, raw.spans, raw.spanCount);
+      this.pool.releaseSpans(raw.spans);
+      return raw.data.subarray(0, length);
+    });
+  }
+
+  /** Everything written since the last take, strings not compressed yet. */
+  takeRaw(): RawChunk[] {
+    this.seal();
     const out = this.filled.splice(0);
     this.filledBytes = 0;
     return out;
@@ -85,7 +120,7 @@ export class RdbWriter {
   bytes(data: Uint8Array): void {
     if (data.length >= LARGE) {
       this.seal();
-      this.push(Buffer.from(data));
+      this.push(Buffer.from(data), NO_SPANS, 0);
       return;
     }
     this.reserve(data.length);
@@ -95,57 +130,54 @@ export class RdbWriter {
 
   /** The RDB length encoding: 1, 2, 5 or 9 bytes. */
   length(value: number): void {
-    if (value < 64) {
-      this.byte(value);
-    } else if (value < 16384) {
-      this.reserve(2);
-      this.chunk[this.used++] = 0x40 | (value >> 8);
-      this.chunk[this.used++] = value & 0xff;
-    } else if (value <= 0xffffffff) {
-      this.reserve(5);
-      this.chunk[this.used++] = 0x80;
-      this.chunk.writeUInt32BE(value, this.used);
-      this.used += 4;
-    } else {
-      this.reserve(9);
-      this.chunk[this.used++] = 0x81;
-      this.chunk.writeBigUInt64BE(BigInt(value), this.used);
-      this.used += 8;
-    }
+    this.reserve(9);
+    this.used = this.writeLength(this.chunk, this.used, value);
   }
 
   /**
    * An RDB string as Redis writes it: canonical integers in int32 range int-encoded, strings
-   * over 20 bytes LZF-compressed when that saves at least 4 bytes, others raw.
+   * over 20 bytes LZF-compressed (when the chunk is taken) if that saves 4 bytes, others raw.
    */
   string(value: string): void {
     const length = value.length;
     if (length <= 11 && length > 0 && this.integer(value)) return;
-    if (this.compression && length > COMPRESS_ABOVE) {
-      plain = room(plain, length);
-      latin1Write(plain, value, 0);
-      this.compressible(plain.subarray(0, length));
-      return;
-    }
-    this.length(length);
+    const compressible = this.compression && length > COMPRESS_ABOVE;
     if (length >= LARGE) {
+      // A chunk of its own, header included, so that the string can be compressed in place.
       this.seal();
-      this.push(Buffer.from(value, 'latin1'));
+      const header = lengthBytes(length);
+      const chunk = Buffer.allocUnsafeSlow(header + length);
+      this.writeLength(chunk, 0, length);
+      latin1Write(chunk, value, header);
+      this.push(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
       return;
     }
-    this.reserve(length);
+    const header = lengthBytes(length);
+    this.reserve(header + length);
+    if (compressible) this.noteSpan(this.used, header, length);
+    this.used = this.writeLength(this.chunk, this.used, length);
     latin1Write(this.chunk, value, this.used);
     this.used += length;
   }
 
   /** An RDB string from raw bytes (listpack and intset blobs); `data` may be reused afterwards. */
-  blob(data: Buffer): void {
-    if (this.compression && data.length > COMPRESS_ABOVE) {
-      this.compressible(data);
+  blob(data: Uint8Array): void {
+    const length = data.length;
+    const compressible = this.compression && length > COMPRESS_ABOVE;
+    const header = lengthBytes(length);
+    if (length >= LARGE) {
+      this.seal();
+      const chunk = Buffer.allocUnsafeSlow(header + length);
+      this.writeLength(chunk, 0, length);
+      chunk.set(data, header);
+      this.push(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
       return;
     }
-    this.length(data.length);
-    this.bytes(data);
+    this.reserve(header + length);
+    if (compressible) this.noteSpan(this.used, header, length);
+    this.used = this.writeLength(this.chunk, this.used, length);
+    this.chunk.set(data, this.used);
+    this.used += length;
   }
 
   /** A score as RDB's binary double (8 bytes little-endian). */
@@ -160,6 +192,26 @@ export class RdbWriter {
     this.reserve(8);
     this.chunk.writeBigInt64LE(BigInt(value), this.used);
     this.used += 8;
+  }
+
+  private writeLength(chunk: Buffer, at: number, value: number): number {
+    if (value < 64) {
+      chunk[at] = value;
+      return at + 1;
+    }
+    if (value < 16384) {
+      chunk[at] = 0x40 | (value >> 8);
+      chunk[at + 1] = value & 0xff;
+      return at + 2;
+    }
+    if (value <= 0xffffffff) {
+      chunk[at] = 0x80;
+      chunk.writeUInt32BE(value, at + 1);
+      return at + 5;
+    }
+    chunk[at] = 0x81;
+    chunk.writeBigUInt64BE(BigInt(value), at + 1);
+    return at + 9;
   }
 
   /** Writes an int8/16/32 encoding if the text is a canonical decimal integer in int32 range. */
@@ -197,35 +249,37 @@ export class RdbWriter {
     return true;
   }
 
-  /** Writes `data` LZF-compressed if that gains enough, raw otherwise. */
-  private compressible(data: Buffer): void {
-    const limit = data.length - COMPRESSION_GAIN;
-    packed = room(packed, limit);
-    const size = lzfCompress(data, packed.subarray(0, limit));
-    if (size === 0) {
-      this.length(data.length);
-      this.bytes(data);
-      return;
-    }
-    this.byte(0xc3);
-    this.length(size);
-    this.length(data.length);
-    this.bytes(packed.subarray(0, size));
+  private noteSpan(offset: number, header: number, length: number): void {
+    const at = this.spanCount * SPAN_FIELDS;
+    this.spans[at] = offset;
+    this.spans[at + 1] = header;
+    this.spans[at + 2] = length;
+    this.spanCount++;
   }
 
   private reserve(bytes: number): void {
     if (this.used + bytes > CHUNK_SIZE) this.seal();
   }
 
-  private push(chunk: Buffer): void {
-    this.filled.push(chunk);
-    this.filledBytes += chunk.length;
+  private push(data: Buffer, spans: Int32Array, spanCount: number): void {
+    this.filled.push({ data, spans, spanCount });
+    this.filledBytes += data.length;
   }
 
   private seal(): void {
     if (this.used === 0) return;
-    this.push(this.chunk.subarray(0, this.used));
+    if (this.spanCount === 0) {
+      this.push(this.chunk.subarray(0, this.used), NO_SPANS, 0);
+    } else {
+      this.push(this.chunk.subarray(0, this.used), this.spans, this.spanCount);
+      this.spans = this.pool.getSpans();
+    }
     this.chunk = this.pool.get();
     this.used = 0;
+    this.spanCount = 0;
   }
+}
+
+function lengthBytes(value: number): number {
+  return value < 64 ? 1 : value < 16384 ? 2 : value <= 0xffffffff ? 5 : 9;
 }

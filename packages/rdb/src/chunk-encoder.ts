@@ -1,0 +1,200 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Crc64 } from './crc64.js';
+import { compressSpans } from './string-compression.js';
+import type { ChunkPool, RawChunk } from './writer.js';
+
+/**
+ * The last stage of writing a snapshot: compresses each raw chunk's strings (LZF) and runs the
+ * checksum (CRC64) over the result, handing finished chunks on in order. Those two are most of
+ * the CPU a snapshot costs, byte for byte.
+ */
+export interface ChunkEncoder {
+  /** Takes chunks from RdbWriter.takeRaw; finished ones go to the output callback, in order. */
+  push(chunks: readonly RawChunk[]): void;
+  /** Bytes taken and not handed on yet. */
+  readonly pendingBytes: number;
+  /** Resolves once the encoder has room for more. */
+  ready(): Promise<void>;
+  /** Resolves, once every chunk is out, with the 8-byte trailer (the CRC, or zeros). */
+  finish(checksum: boolean): Promise<Buffer>;
+}
+
+export type EncodedChunkHandler = (chunk: Buffer) => void;
+
+/** Encodes on the calling thread, synchronously. */
+export class InlineEncoder implements ChunkEncoder {
+  private readonly crc = new Crc64();
+  readonly pendingBytes = 0;
+
+  constructor(
+    private readonly output: EncodedChunkHandler,
+    private readonly pool: ChunkPool,
+  ) {}
+
+  push(chunks: readonly RawChunk[]): void {
+    for (const raw of chunks) {
+      let data = raw.data;
+      if (raw.spanCount > 0) {
+        data = data.subarray(0, compressSpans(data, data.length, raw.spans, raw.spanCount));
+        this.pool.releaseSpans(raw.spans);
+      }
+      this.crc.update(data);
+      this.output(data);
+    }
+  }
+
+  async ready(): Promise<void> {}
+
+  async finish(checksum: boolean): Promise<Buffer> {
+    return checksum ? this.crc.digest() : Buffer.alloc(8);
+  }
+}
+
+/**
+ * Messages to the encoding worker. `stream` numbers the snapshot: the worker's checksum
+ * restarts with each new one, and replies for a stream that was given up are ignored.
+ */
+export type EncoderRequest =
+  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; spanCount: number }
+  | { kind: 'trailer'; stream: number; checksum: boolean };
+
+/** Messages back from it. */
+export type EncoderReply =
+  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null }
+  | { kind: 'trailer'; stream: number; trailer: Uint8Array }
+  | { kind: 'error'; stream: number; message: string };
+
+/** Chunks (64 KiB) handed to the worker and not back yet, at most. */
+const MAX_IN_FLIGHT = 32;
+
+/** vitest runs the TypeScript sources, but a worker must run the compiled file. */
+function workerScript(): URL {
+  const beside = new URL('./chunk-encoder-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/chunk-encoder-worker.js', import.meta.url);
+}
+
+let shared: Worker | null = null;
+let streams = 0;
+
+/** One worker for the process, started on first use: one snapshot encodes at a time. */
+function encoderWorker(): Worker {
+  if (shared === null) {
+    const worker = new Worker(workerScript());
+    worker.unref();
+    worker.on('exit', () => {
+      if (shared === worker) shared = null;
+    });
+    // Replies nobody waits for (a snapshot that was aborted) are simply dropped.
+    worker.on('error', () => undefined);
+    shared = worker;
+  }
+  return shared;
+}
+
+/**
+ * Encodes on a worker thread, so that a background snapshot's compression and checksum use
+ * another core instead of the event loop. Chunks cross by transfer, not copy, and come back
+ * compressed in place; at most MAX_IN_FLIGHT are away at a time.
+ */
+export class WorkerEncoder implements ChunkEncoder {
+  private readonly worker = encoderWorker();
+  private readonly stream = ++streams;
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  private waiting: (() => void) | null = null;
+  private trailer: { resolve: (trailer: Buffer) => void; reject: (error: Error) => void } | null = null;
+  private failure: Error | null = null;
+  private readonly onMessage = (reply: EncoderReply): void => {
+    if (reply.stream === this.stream) this.received(reply);
+  };
+  private readonly onError = (error: Error): void => this.fail(error);
+  private readonly onExit = (): void => this.fail(new Error('the snapshot encoding worker exited'));
+
+  constructor(
+    private readonly output: EncodedChunkHandler,
+    private readonly pool: ChunkPool,
+  ) {
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
+  }
+
+  get pendingBytes(): number {
+    return this.inFlightBytes;
+  }
+
+  push(chunks: readonly RawChunk[]): void {
+    if (this.failure !== null) throw this.failure;
+    for (const raw of chunks) {
+      let data = raw.data;
+      // Only a whole ArrayBuffer can move; a view into a shared one is copied first.
+      if (data.byteOffset !== 0) data = Buffer.from(data);
+      const spans = raw.spanCount > 0 ? raw.spans : null;
+      const buffer = data.buffer as ArrayBuffer;
+      const request: EncoderRequest = { kind: 'chunk', stream: this.stream, buffer, length: data.length, spans, spanCount: raw.spanCount };
+      this.worker.postMessage(request, spans === null ? [buffer] : [buffer, spans.buffer as ArrayBuffer]);
+      this.inFlight++;
+      this.inFlightBytes += data.length;
+    }
+  }
+
+  async ready(): Promise<void> {
+    while (this.inFlight >= MAX_IN_FLIGHT) await this.nextReply();
+    if (this.failure !== null) throw this.failure;
+  }
+
+  async finish(checksum: boolean): Promise<Buffer> {
+    try {
+      while (this.inFlight > 0) await this.nextReply();
+      if (this.failure !== null) throw this.failure;
+      const trailer = new Promise<Buffer>((resolve, reject) => (this.trailer = { resolve, reject }));
+      const request: EncoderRequest = { kind: 'trailer', stream: this.stream, checksum };
+      this.worker.postMessage(request);
+      return await trailer;
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Stops listening (the snapshot is done or given up); the worker stays for the next one. */
+  close(): void {
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+  }
+
+  private received(reply: EncoderReply): void {
+    if (reply.kind === 'error') {
+      this.fail(new Error(reply.message));
+      return;
+    }
+    if (reply.kind === 'trailer') {
+      this.trailer?.resolve(Buffer.from(reply.trailer));
+      return;
+    }
+    this.inFlight--;
+    this.inFlightBytes -= reply.length;
+    if (reply.spans !== null) this.pool.releaseSpans(reply.spans);
+    this.output(Buffer.from(reply.buffer, 0, reply.length));
+    this.wake();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.trailer?.reject(this.failure);
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.();
+  }
+
+  private nextReply(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+}
