@@ -16,6 +16,14 @@ import { megabytes, printTable, ratio } from './table.js';
  * hashes, lists, sets and sorted sets of 10-50 elements), then redis-benchmark overwrites
  * random string keys as fast as it can; after a warm-up and a baseline window, BGSAVE runs
  * while RSS (20 ms), PING latency (5 ms) and INFO persistence/stats (10 ms) are sampled.
+ * Throughput is the server's total_commands_processed over the window (redis-benchmark's own
+ * progress lines are shown beside it); "before" for memory is the peak RSS under the same load
+ * from its start until BGSAVE. The servers run one after the other, each with a fresh --dir.
+ *
+ * Everything shares one machine: the load generator, the server, Redis's fork child and this
+ * process. The CPU used by anything else meanwhile is reported, as a noise indicator.
+ * BENCH_SNAPSHOT_KEYS sets the size (default 1,000,000); BENCH_SNAPSHOT_LOGS=dir keeps what
+ * the servers printed.
  */
 
 const WARMUP_MS = 2000;
@@ -43,12 +51,27 @@ const TARGET_FILE_SIZE = 0.1;
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 
+/** Children that could not be spawned (or signalled), with why. */
+const spawnErrors = new WeakMap<ChildProcess, Error>();
+
 function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once('exit', () => children.delete(child));
+  child.on('error', (error) => {
+    spawnErrors.set(child, error);
+    if (child.pid === undefined) children.delete(child);
+  });
   return child;
 }
 
+/** Throws if the child has exited or could not be started. */
+function checkAlive(child: ChildProcess, what: string, output: () => string): void {
+  const error = spawnErrors.get(child);
+  if (error !== undefined) throw new Error(`${what}: ${error.message}`);
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}): ${output().slice(-2000)}`);
+}
+
+/** Last resort, on exit: kill what is left and remove the temp dirs, synchronously. */
 function killEverything(): void {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -58,9 +81,17 @@ function killEverything(): void {
   tempDirs.clear();
 }
 
-function onSignal(signal: NodeJS.Signals): void {
+/** Kills what is left and waits (briefly) until it has exited, so nothing outlives the run. */
+async function cleanUp(): Promise<void> {
+  const running = [...children].filter((child) => child.exitCode === null && child.signalCode === null);
+  const exited = running.map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())));
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.race([Promise.all(exited), sleep(3000)]);
   killEverything();
-  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 }
 
 function freshDir(): string {
@@ -75,7 +106,7 @@ function removeDir(dir: string): void {
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -374,7 +405,7 @@ class OverwriteLoad {
 
   /** Throws if redis-benchmark gave up (connection errors, server gone). */
   check(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`redis-benchmark exited early: ${this.output.slice(-2000)}`);
+    checkAlive(this.child, 'redis-benchmark', () => this.output);
   }
 
   /** Mean of the progress lines that arrived in [from, to]. */
@@ -616,7 +647,7 @@ async function timeStartup(kind: Kind, dir: string): Promise<{ ms: number; logSe
   try {
     let client: RawClient | null = null;
     while (client === null) {
-      if (child.exitCode !== null) throw new Error(`${kind} exited while starting: ${output.slice(-2000)}`);
+      checkAlive(child, `${kind} restarting on its dump`, () => output);
       try {
         client = await RawClient.connect(port);
       } catch {
@@ -885,7 +916,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
     }
     return targets.every((row) => row.met);
   } finally {
-    killEverything();
+    await cleanUp();
     process.removeListener('exit', killEverything);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

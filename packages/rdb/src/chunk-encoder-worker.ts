@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import type { EncoderReply, EncoderRequest } from './chunk-encoder.js';
 import { Crc64 } from './crc64.js';
@@ -22,10 +23,11 @@ port.on('message', (request: EncoderRequest) => {
       port.postMessage(reply);
       return;
     }
+    const started = performance.now();
     const data = new Uint8Array(request.buffer, 0, request.length);
     const length = request.spans === null ? request.length : compressSpans(data, request.length, request.spans, request.spanCount);
     crc.update(data.subarray(0, length));
-    const reply: EncoderReply = { kind: 'chunk', stream, buffer: request.buffer, length, spans: request.spans };
+    const reply: EncoderReply = { kind: 'chunk', stream, buffer: request.buffer, length, spans: request.spans, workMs: performance.now() - started };
     port.postMessage(reply, request.spans === null ? [request.buffer] : [request.buffer, request.spans.buffer as ArrayBuffer]);
   } catch (error) {
     const reply: EncoderReply = { kind: 'error', stream, message: error instanceof Error ? error.message : String(error) };

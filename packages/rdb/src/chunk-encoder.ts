@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from './crc64.js';
@@ -15,8 +17,12 @@ export interface ChunkEncoder {
   push(chunks: readonly RawChunk[]): void;
   /** Bytes taken and not handed on yet. */
   readonly pendingBytes: number;
-  /** Resolves once the encoder has room for more. */
-  ready(): Promise<void>;
+  /**
+   * Resolves once the encoder has room for more. While `clientsBusy`, it also holds back
+   * until its own work (on another core, shared with whatever else runs there) is within its
+   * share of the time.
+   */
+  ready(clientsBusy: boolean): Promise<void>;
   /** Resolves, once every chunk is out, with the 8-byte trailer (the CRC, or zeros). */
   finish(checksum: boolean): Promise<Buffer>;
 }
@@ -45,7 +51,7 @@ export class InlineEncoder implements ChunkEncoder {
     }
   }
 
-  async ready(): Promise<void> {}
+  async ready(_clientsBusy: boolean): Promise<void> {}
 
   async finish(checksum: boolean): Promise<Buffer> {
     return checksum ? this.crc.digest() : Buffer.alloc(8);
@@ -62,12 +68,19 @@ export type EncoderRequest =
 
 /** Messages back from it. */
 export type EncoderReply =
-  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null }
+  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; workMs: number }
   | { kind: 'trailer'; stream: number; trailer: Uint8Array }
   | { kind: 'error'; stream: number; message: string };
 
 /** Chunks (64 KiB) handed to the worker and not back yet, at most. */
 const MAX_IN_FLIGHT = 32;
+/**
+ * While clients are busy, the worker's work is held to this share of the time. Its core is
+ * shared too (clients' other processes, the garbage collector's threads, a load generator).
+ */
+const BUSY_WORKER_SHARE = 0.3;
+/** Work (ms) the worker may run ahead of its share before the walk waits. */
+const WORK_CREDIT_MS = 20;
 
 /** vitest runs the TypeScript sources, but a worker must run the compiled file. */
 function workerScript(): URL {
@@ -103,6 +116,9 @@ export class WorkerEncoder implements ChunkEncoder {
   private readonly stream = ++streams;
   private inFlight = 0;
   private inFlightBytes = 0;
+  /** The worker's work not yet covered by its share of the time (ms), as of debtAt. */
+  private debt = 0;
+  private debtAt = performance.now();
   private waiting: (() => void) | null = null;
   private trailer: { resolve: (trailer: Buffer) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -140,9 +156,20 @@ export class WorkerEncoder implements ChunkEncoder {
     }
   }
 
-  async ready(): Promise<void> {
+  async ready(clientsBusy: boolean): Promise<void> {
     while (this.inFlight >= MAX_IN_FLIGHT) await this.nextReply();
     if (this.failure !== null) throw this.failure;
+    if (!clientsBusy) return;
+    const ahead = this.workAhead();
+    if (ahead > WORK_CREDIT_MS) await sleep(Math.min(50, (ahead - WORK_CREDIT_MS / 2) / BUSY_WORKER_SHARE));
+  }
+
+  /** How far the worker's work has run ahead of its share of the time since it was last level. */
+  private workAhead(): number {
+    const now = performance.now();
+    this.debt = Math.max(0, this.debt - (now - this.debtAt) * BUSY_WORKER_SHARE);
+    this.debtAt = now;
+    return this.debt;
   }
 
   async finish(checksum: boolean): Promise<Buffer> {
@@ -176,6 +203,8 @@ export class WorkerEncoder implements ChunkEncoder {
     }
     this.inFlight--;
     this.inFlightBytes -= reply.length;
+    this.workAhead();
+    this.debt += reply.workMs;
     if (reply.spans !== null) this.pool.releaseSpans(reply.spans);
     this.output(Buffer.from(reply.buffer, 0, reply.length));
     this.wake();

@@ -43,14 +43,18 @@ function stringSize(length: number): number {
   return (length < 64 ? 1 : length < 4096 ? 2 : 5) + length;
 }
 
-/** Bytes one entry takes in a listpack, backlen included. */
-export function listpackEntrySize(entry: string): number {
-  const value = integerValue(entry);
-  const size = Number.isNaN(value) ? stringSize(entry.length) : integerSize(value);
+/**
+ * At least the bytes one entry takes in a listpack, backlen included: its size as a string.
+ * An integer entry takes less, so node sizing can skip parsing numbers.
+ */
+export function listpackEntryBound(entry: string): number {
+  const size = stringSize(entry.length);
   return size + backlenSize(size);
 }
 
 let scratch: Buffer = Buffer.allocUnsafe(16 * 1024);
+/** Each entry's integer value (NaN for strings), found once per encoding. */
+let integers = new Float64Array(1024);
 
 /**
  * Encodes strings into a listpack blob. The result is a view of a buffer reused by the next
@@ -58,16 +62,23 @@ let scratch: Buffer = Buffer.allocUnsafe(16 * 1024);
  * an allocation per blob.
  */
 export function encodeListpack(entries: readonly string[], copy = true): Buffer {
+  const count = entries.length;
+  if (integers.length < count) integers = new Float64Array(Math.max(count, integers.length * 2));
   let total = HEADER_SIZE + 1;
-  for (let i = 0; i < entries.length; i++) total += listpackEntrySize(entries[i]);
+  for (let i = 0; i < count; i++) {
+    const value = integerValue(entries[i]);
+    integers[i] = value;
+    const size = Number.isNaN(value) ? stringSize(entries[i].length) : integerSize(value);
+    total += size + backlenSize(size);
+  }
   if (scratch.length < total) scratch = Buffer.allocUnsafe(Math.max(total, scratch.length * 2));
   const out = scratch;
   out.writeUInt32LE(total, 0);
-  out.writeUInt16LE(entries.length < UNKNOWN_COUNT ? entries.length : UNKNOWN_COUNT, 4);
+  out.writeUInt16LE(count < UNKNOWN_COUNT ? count : UNKNOWN_COUNT, 4);
   let at = HEADER_SIZE;
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = 0; i < count; i++) {
     const entry = entries[i];
-    const value = integerValue(entry);
+    const value = integers[i];
     const start = at;
     at = Number.isNaN(value) ? writeString(out, at, entry) : writeInteger(out, at, value, entry);
     at = writeBacklen(out, at, at - start);

@@ -1,7 +1,7 @@
 import { NO_EXPIRY, type RedisValue } from '@understudy/engine';
 import { Opcode, QuicklistContainer, RdbType } from './format.js';
 import { encodeIntset } from './intset.js';
-import { encodeListpack, listpackEntrySize } from './listpack.js';
+import { encodeListpack, listpackEntryBound } from './listpack.js';
 import { liveSource, type RecordSource } from './record-source.js';
 import { RdbWriter } from './writer.js';
 
@@ -125,7 +125,7 @@ export class RecordEncoder {
     const starts = this.nodeStarts;
     let remaining = budget * SIZING_COST_DIVISOR;
     while (this.sized < size && remaining-- > 0) {
-      const bytes = listpackEntrySize(source.item(this.sized));
+      const bytes = listpackEntryBound(source.item(this.sized));
       if (this.nodeBytes > 0 && this.nodeBytes + bytes > LIST_NODE_BYTES) {
         starts.push(this.sized);
         this.nodeBytes = 0;

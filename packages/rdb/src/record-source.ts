@@ -96,10 +96,11 @@ function zsetEntries(zset: ZSetValue): string[] {
 }
 
 /**
- * How Redis 7.0 stores a score in a listpack (zzlInsertAt): integral values within ±2^62 as
- * integers, anything else as d2string's %.17g text.
+ * A score as listpack text. Redis stores integral scores within ±2^62 as integers (which
+ * String gives, and the listpack then packs as integers) and others as %.17g. Any text that
+ * reads back as the same double is equivalent to a loader, so other finite scores are written
+ * in their shortest exact form, which is also cheaper to produce than %.17g.
  */
 function listpackScore(score: number): string {
-  if (Number.isInteger(score) && score >= -(2 ** 62) && score <= 2 ** 62) return String(score);
-  return formatDouble(score);
+  return Number.isFinite(score) ? String(score) : formatDouble(score);
 }

@@ -44,6 +44,10 @@ export interface SnapshotProgress {
   peakBufferBytes: number;
   /** The longest the walk kept the event loop in one slice, in ms. */
   longestSliceMs: number;
+  /** Time the walk spent in slices, and waiting for compression (encoder) and for the sinks. */
+  walkMs: number;
+  encoderWaitMs: number;
+  sinkWaitMs: number;
 }
 
 /** A key's value as it was at the start, to be written later. */
@@ -64,7 +68,9 @@ interface InProgress {
 }
 
 const DEFAULT_SLICE_MS = 1;
-const DEFAULT_BUSY_SHARE = 0.3;
+const DEFAULT_BUSY_SHARE = 0.25;
+/** While clients are busy a slice may grow to this many normal ones: 4 ms, well under a stall anyone would notice. */
+const BUSY_SLICE_FACTOR = 4;
 /** Elements of a large value written between looks at the clock. */
 const ELEMENTS_PER_STEP = 512;
 const RECORDS_BETWEEN_CLOCK_READS = 32;
@@ -97,6 +103,9 @@ export class Snapshot implements SnapshotObserver {
     bytesWritten: 0,
     peakBufferBytes: 0,
     longestSliceMs: 0,
+    walkMs: 0,
+    encoderWaitMs: 0,
+    sinkWaitMs: 0,
   };
   private readonly writer: RdbWriter;
   private readonly encoder: ChunkEncoder;
@@ -111,6 +120,8 @@ export class Snapshot implements SnapshotObserver {
   private lastSliceEnd = 0;
   /** A sink refused more until it drains. */
   private full = false;
+  /** Clients used the event loop between the last two slices. */
+  private clientsBusy = false;
   /** Ends a wait for the sinks early when the snapshot is aborted. */
   private wake: (() => void) | null = null;
   private aborted: Error | null = null;
@@ -243,20 +254,24 @@ export class Snapshot implements SnapshotObserver {
     this.slice(db, index, cursor, deadline, recordsPerSlice);
     const ended = performance.now();
     this.progress.longestSliceMs = Math.max(this.progress.longestSliceMs, ended - started);
+    this.progress.walkMs += ended - started;
     this.lastSliceEnd = ended;
   }
 
   /**
    * How long the next slice may run. When the event loop went straight back to the walk,
-   * nothing else wants it and the slice is full length; when clients used it meanwhile, the
-   * walk takes only its share of the time, so the clients' throughput holds up.
+   * nothing else wants it and the slice is the normal length. When clients used it meanwhile,
+   * the walk takes its share of the time: in proportion to what the clients just had, so that
+   * a loop turn full of client work does not starve the walk, and never long enough to stall
+   * them (BUSY_SLICE_FACTOR).
    */
   private sliceBudget(now: number): number {
-    const full = this.options.sliceMs ?? DEFAULT_SLICE_MS;
+    const normal = this.options.sliceMs ?? DEFAULT_SLICE_MS;
     const gap = now - this.lastSliceEnd;
-    if (gap <= BUSY_GAP_MS) return full;
+    this.clientsBusy = gap > BUSY_GAP_MS;
+    if (!this.clientsBusy) return normal;
     const share = this.options.busyShare ?? DEFAULT_BUSY_SHARE;
-    return Math.min(full, Math.max(0.05, (gap * share) / (1 - share)));
+    return Math.min(normal * BUSY_SLICE_FACTOR, Math.max(normal / 20, (gap * share) / (1 - share)));
   }
 
   /**
@@ -379,13 +394,17 @@ export class Snapshot implements SnapshotObserver {
   }
 
   private async waitForSinks(): Promise<void> {
-    await this.encoder.ready();
+    const started = performance.now();
+    await this.encoder.ready(this.clientsBusy);
+    const encoded = performance.now();
+    this.progress.encoderWaitMs += encoded - started;
     if (!this.full) return;
     this.full = false;
     const sinks = this.sinks.slice();
     const aborted = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
     const results = await Promise.race([Promise.allSettled(sinks.map((sink) => sink.drained())), aborted]);
     this.wake = null;
+    this.progress.sinkWaitMs += performance.now() - encoded;
     if (results === null) return;
     results.forEach((result, i) => {
       if (result.status === 'rejected') this.dropSink(sinks[i], toError(result.reason));

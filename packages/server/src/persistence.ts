@@ -214,6 +214,9 @@ export class RdbPersistence {
       peakBufferBytes: progress.peakBufferBytes,
       keysCapturedAhead: progress.keysCapturedAhead,
       maxLoopDelayMs: Math.round(running.loopDelay.max / 1e4) / 100,
+      walkMs: Math.round(progress.walkMs),
+      encoderWaitMs: Math.round(progress.encoderWaitMs),
+      sinkWaitMs: Math.round(progress.sinkWaitMs),
     };
     if (error instanceof AbortedSave) {
       this.host.log.warn({ ...figures, reason: error.message }, 'Background saving stopped');
