@@ -164,6 +164,31 @@ export class Database {
     return slot;
   }
 
+  /**
+   * Adds a key read from a file into a database being filled aside, with one hash-table
+   * operation instead of a lookup and an insert. Returns false if the key was already there;
+   * the database is then no longer consistent and must be discarded (the file is refused).
+   */
+  addLoaded(key: string, value: RedisValue, expireAt: number): boolean {
+    const before = this.slots.size;
+    const slot = this.keys.length;
+    this.slots.set(key, slot);
+    if (this.slots.size === before) return false;
+    if (slot === this.expires.length) this.resize(slot * 2);
+    this.keys.push(key);
+    this.values.push(value);
+    this.marks[slot] = this.keyspace.epoch;
+    this.accessed[slot] = this.keyspace.lruClock;
+    this.stringEncodings[slot] = StringEncoding.byContent;
+    if (expireAt === NO_EXPIRY) {
+      this.expires[slot] = NaN;
+    } else {
+      this.expires[slot] = expireAt;
+      this.volatileKeys.add(key);
+    }
+    return true;
+  }
+
   /** Replaces an existing key's value (SET semantics): the expiry is cleared unless kept. */
   overwrite(slot: number, value: RedisValue, keepTtl: boolean): void {
     this.beforeChange(slot);

@@ -22,7 +22,7 @@ export interface CheckReport {
   /** The first problem, with its offset; null when the file is valid. */
   error: RdbError | null;
   /** The trailer: verified, or zeros because the file was saved with rdbchecksum no. */
-  checksum: 'verified' | 'disabled' | 'unchecked' | null;
+  checksum: RdbParser['checksum'];
   /** The file could not be read at all. */
   ioError: string | null;
 }

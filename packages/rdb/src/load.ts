@@ -3,7 +3,8 @@ import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Database, type EngineLimits, NO_EXPIRY } from '@understudy/engine';
 import { RdbError } from './rdb-error.js';
-import { type RdbHandler, RdbParser } from './reader.js';
+import { fileChecksum } from './file-checksum.js';
+import { checkChecksum, type RdbHandler, RdbParser, type RdbRecord } from './reader.js';
 
 export interface LoadOptions {
   limits: EngineLimits;
@@ -13,7 +14,11 @@ export interface LoadOptions {
   now: number;
   /** key-load-delay: microseconds to wait per key loaded (tests use it to slow loading). */
   keyDelayMicros?: number;
-  /** Keys already present: refused as duplicates (a file's own), or replaced (DEBUG RELOAD MERGE). */
+  /**
+   * Loading into databases that already hold keys (DEBUG RELOAD NOFLUSH): a key of the file
+   * that is there already is refused as a duplicate, or replaces it (MERGE). Unset, the
+   * databases are fresh ones, discarded if the file is refused.
+   */
   existingKeys?: 'refuse' | 'replace';
   /** Called after each chunk with the bytes read so far. */
   onProgress?: (loadedBytes: number) => void;
@@ -29,7 +34,9 @@ export interface LoadResult {
   aux: Map<string, string>;
 }
 
-const CHUNK_BYTES = 256 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+/** Files at least this large have their checksum computed on a worker thread while they load. */
+export const CHECKSUM_THREAD_ABOVE = 8 * 1024 * 1024;
 /** With key-load-delay, small reads so that the waits are spread evenly. */
 const DELAYED_CHUNK_BYTES = 1024;
 
@@ -41,9 +48,10 @@ export class DatasetLoader {
   readonly result: LoadResult = { keysLoaded: 0, keysExpired: 0, emptyKeysSkipped: 0, bytes: 0, version: 0, aux: new Map() };
   readonly parser: RdbParser;
 
-  constructor(databases: readonly Database[], options: LoadOptions) {
+  constructor(databases: readonly Database[], options: LoadOptions & { checksumElsewhere?: boolean }) {
     const result = this.result;
     const replace = options.existingKeys === 'replace';
+    const fresh = options.existingKeys === undefined;
     const handler: RdbHandler = {
       aux: (key, value) => {
         result.aux.set(key, value);
@@ -60,19 +68,23 @@ export class DatasetLoader {
           return;
         }
         const db = databases[record.db];
-        const existing = db.peek(record.key);
-        if (existing >= 0) {
-          if (!replace) throw new RdbError(`Duplicated key found in RDB file (DB ${record.db})`, offset, record.key, record.type);
-          db.remove(existing);
+        if (fresh) {
+          if (!db.addLoaded(record.key, record.value, record.expireAt)) throw duplicate(record, offset);
+        } else {
+          const existing = db.peek(record.key);
+          if (existing >= 0) {
+            if (!replace) throw duplicate(record, offset);
+            db.remove(existing);
+          }
+          db.add(record.key, record.value, record.expireAt);
         }
-        db.add(record.key, record.value, record.expireAt);
         result.keysLoaded++;
       },
       emptyKey: () => {
         result.emptyKeysSkipped++;
       },
     };
-    this.parser = new RdbParser(handler, { limits: options.limits, verifyChecksum: options.verifyChecksum });
+    this.parser = new RdbParser(handler, { limits: options.limits, verifyChecksum: options.verifyChecksum, checksumElsewhere: options.checksumElsewhere });
   }
 
   /** Keys read so far, loaded or dropped as expired. */
@@ -114,23 +126,34 @@ export function fileSize(path: string): number {
 
 /**
  * Loads an RDB file into `databases` (empty, from Keyspace.createDatabases), streaming: the
- * file is read in chunks straight into the parser's buffer, keys go in as their records
- * complete, and the event loop is free between chunks. Malformed input rejects with an
- * RdbError naming the offset; the caller then discards the databases.
+ * file is read in chunks (the next one read while the last is parsed), keys go in as their
+ * records complete, and the event loop is free between chunks. The checksum is computed on a
+ * worker thread meanwhile. Malformed input rejects with an RdbError naming the offset; the
+ * caller then discards the databases.
  */
 export async function loadFile(path: string, databases: readonly Database[], options: LoadOptions): Promise<LoadResult> {
-  const loader = new DatasetLoader(databases, options);
+  const size = fileSize(path);
   const delay = options.keyDelayMicros ?? 0;
+  // The trailer is the file's last 8 bytes; everything before it is what the CRC covers. A
+  // small file is cheaper to check here than to start a thread for.
+  const checksum = options.verifyChecksum && size >= CHECKSUM_THREAD_ABOVE ? fileChecksum(path, size - 8) : null;
+  // Settled even if parsing fails first, so that no rejection goes unheard.
+  checksum?.catch(() => undefined);
+  const loader = new DatasetLoader(databases, { ...options, checksumElsewhere: checksum !== null });
   const chunk = delay > 0 ? DELAYED_CHUNK_BYTES : CHUNK_BYTES;
+  const buffers = [Buffer.allocUnsafeSlow(chunk), Buffer.allocUnsafeSlow(chunk)];
   const file = await open(path, 'r');
   try {
     let owedMicros = 0;
-    for (;;) {
-      const space = loader.space(chunk);
-      const { bytesRead } = await file.read(space, 0, Math.min(chunk, space.length));
+    let position = 0;
+    let next = file.read(buffers[0], 0, chunk, position);
+    for (let turn = 1; ; turn++) {
+      const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
+      position += bytesRead;
+      next = file.read(buffers[turn % 2], 0, chunk, position);
       const before = loader.keysRead;
-      loader.commit(bytesRead);
+      loader.push(buffer.subarray(0, bytesRead));
       options.onProgress?.(loader.result.bytes);
       if (delay > 0) {
         owedMicros += (loader.keysRead - before) * delay;
@@ -143,7 +166,10 @@ export async function loadFile(path: string, databases: readonly Database[], opt
   } finally {
     await file.close();
   }
-  return loader.end();
+  const result = loader.end();
+  const trailer = loader.parser.trailer;
+  if (checksum !== null && trailer !== null) checkChecksum(await checksum, trailer.stored, trailer.offset);
+  return result;
 }
 
 /** loadFile, blocking the process until done (DEBUG RELOAD blocks redis-server the same way). */
@@ -161,4 +187,8 @@ export function loadFileSync(path: string, databases: readonly Database[], optio
     closeSync(fd);
   }
   return loader.end();
+}
+
+function duplicate(record: RdbRecord, offset: number): RdbError {
+  return new RdbError(`Duplicated key found in RDB file (DB ${record.db})`, offset, record.key, record.type);
 }

@@ -32,6 +32,11 @@ export interface RdbParserOptions {
   limits: EngineLimits;
   /** Whether to verify the CRC64 trailer (rdbchecksum); a stored zero is never verified. */
   verifyChecksum: boolean;
+  /**
+   * The caller computes the checksum itself (on another thread, from the file): the parser
+   * only keeps the stored trailer (`trailer`) for it to compare.
+   */
+  checksumElsewhere?: boolean;
 }
 
 /** A read that ran out of data is retried once at least this much more has arrived. */
@@ -53,7 +58,10 @@ type Phase = 'header' | 'body' | 'checksum' | 'done';
 export class RdbParser {
   version = 0;
   /** What the trailer said, once read: a checksum that matched, or zeros (rdbchecksum no). */
-  checksum: 'verified' | 'disabled' | 'unchecked' | null = null;
+  checksum: 'verified' | 'disabled' | 'unchecked' | 'elsewhere' | null = null;
+  /** With checksumElsewhere: the stored checksum and its offset (the bytes it covers). */
+  trailer: { stored: Buffer; offset: number } | null = null;
+  private readonly computeChecksum: boolean;
   private phase: Phase = 'header';
   /** Bytes received and not parsed yet live in acc[head, tail). */
   private acc: Buffer = Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES);
@@ -73,7 +81,9 @@ export class RdbParser {
   constructor(
     private readonly handler: RdbHandler,
     private readonly options: RdbParserOptions,
-  ) {}
+  ) {
+    this.computeChecksum = options.verifyChecksum && options.checksumElsewhere !== true;
+  }
 
   /** Bytes consumed so far. */
   get offset(): number {
@@ -140,7 +150,7 @@ export class RdbParser {
     let crcFrom = 0;
     try {
       while (this.phase !== 'done') {
-        if (this.phase === 'checksum') {
+        if (this.phase === 'checksum' && this.computeChecksum) {
           this.crc.update(buffer.subarray(crcFrom, position));
           crcFrom = position;
         }
@@ -153,7 +163,7 @@ export class RdbParser {
       if (final) throw this.truncated(buffer.length);
       this.waitingFor = Math.max(error.needed - (this.base + position), MIN_RETRY_BYTES, (buffer.length - position) * 2);
     }
-    if (this.phase !== 'done') this.crc.update(buffer.subarray(crcFrom, position));
+    if (this.phase !== 'done' && this.computeChecksum) this.crc.update(buffer.subarray(crcFrom, position));
     cursor.release();
     this.head += position;
     this.base += position;
@@ -185,12 +195,18 @@ export class RdbParser {
     if (this.phase === 'checksum') {
       const at = cursor.offset;
       const stored = cursor.bytes(8);
-      const expected = this.crc.digest();
       const disabled = stored.every((byte) => byte === 0);
-      if (this.options.verifyChecksum && !disabled && !stored.equals(expected)) {
-        throw new RdbError(`Wrong RDB checksum expected: (${hex(expected)}) but got (${hex(stored)})`, at);
+      if (disabled) {
+        this.checksum = 'disabled';
+      } else if (this.computeChecksum) {
+        checkChecksum(this.crc.digest(), stored, at);
+        this.checksum = 'verified';
+      } else if (this.options.verifyChecksum) {
+        this.trailer = { stored: Buffer.from(stored), offset: at };
+        this.checksum = 'elsewhere';
+      } else {
+        this.checksum = 'unchecked';
       }
-      this.checksum = disabled ? 'disabled' : this.options.verifyChecksum ? 'verified' : 'unchecked';
       this.phase = 'done';
       return;
     }
@@ -409,8 +425,15 @@ function nonEmptyList(elements: string[]): ListValue | null {
   return elements.length === 0 ? null : ListValue.of(elements);
 }
 
-function hex(bytes: Buffer): string {
+function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).reverse().toString('hex');
+}
+
+/** Throws Redis's checksum error unless the stored trailer equals the computed CRC. */
+export function checkChecksum(computed: Uint8Array, stored: Uint8Array, offset: number): void {
+  if (!Buffer.from(stored).equals(Buffer.from(computed))) {
+    throw new RdbError(`Wrong RDB checksum expected: (${hex(computed)}) but got (${hex(stored)})`, offset);
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { ActiveSnapshot, Database, Keyspace, SnapshotObserver } from '@understudy/engine';
+import { type ActiveSnapshot, type Database, type Keyspace, ListValue, type RedisValue, SetValue, type SnapshotObserver } from '@understudy/engine';
 import { type ChunkEncoder, InlineEncoder, WorkerEncoder } from './chunk-encoder.js';
 import { Opcode, writeFileHeader } from './format.js';
-import { RecordEncoder } from './record-encoder.js';
+import { RecordEncoder, writeRecord } from './record-encoder.js';
 import { frozenSource, liveSource, type RecordSource, sourceElements } from './record-source.js';
 import type { SnapshotSink } from './sinks.js';
 import { ChunkPool, RdbWriter } from './writer.js';
@@ -44,6 +44,11 @@ export interface SnapshotProgress {
   peakBufferBytes: number;
   /** The longest the walk kept the event loop in one slice, in ms. */
   longestSliceMs: number;
+  /**
+   * Slices that ran over 4 ms, by start time (performance.now) and length: what a stall
+   * report needs to tell the walk's own time from a garbage collection that fell inside it.
+   */
+  longSlices: { start: number; ms: number }[];
   /** Time the walk spent in slices, and waiting for compression (encoder) and for the sinks. */
   walkMs: number;
   encoderWaitMs: number;
@@ -74,6 +79,10 @@ const BUSY_SLICE_FACTOR = 4;
 /** Elements of a large value written between looks at the clock. */
 const ELEMENTS_PER_STEP = 512;
 const RECORDS_BETWEEN_CLOCK_READS = 32;
+const LONG_SLICE_MS = 4;
+/** Lists this short are written at once when captured, like the compact encodings. */
+const SMALL_LIST = 128;
+const MAX_LONG_SLICES = 10_000;
 /** A slice also ends once this much output waits for the sinks, to keep what is held small. */
 const SLICE_BYTES = 256 * 1024;
 /** A pause between slices longer than this means clients are using the event loop. */
@@ -103,6 +112,7 @@ export class Snapshot implements SnapshotObserver {
     bytesWritten: 0,
     peakBufferBytes: 0,
     longestSliceMs: 0,
+    longSlices: [],
     walkMs: 0,
     encoderWaitMs: 0,
     sinkWaitMs: 0,
@@ -192,11 +202,20 @@ export class Snapshot implements SnapshotObserver {
       current.liveDb = null;
       return;
     }
+    const dbIndex = this.active!.databases.indexOf(db);
+    this.progress.keysCapturedAhead++;
+    if (current === null && isSmall(value)) {
+      // Between records, a small value is written out at once: no copy of it is kept.
+      this.select(dbIndex);
+      writeRecord(this.writer, key, value, db.expireAt(slot));
+      this.progress.keysWritten++;
+      this.notePeak();
+      return;
+    }
     const source = frozenSource(value);
     const bytes = key.length + capturedBytes(source);
-    this.captured.push({ dbIndex: this.active!.databases.indexOf(db), key, expireAt: db.expireAt(slot), source, bytes });
+    this.captured.push({ dbIndex, key, expireAt: db.expireAt(slot), source, bytes });
     this.capturedBytes += bytes;
-    this.progress.keysCapturedAhead++;
     this.notePeak();
   }
 
@@ -253,8 +272,10 @@ export class Snapshot implements SnapshotObserver {
     const deadline = started + this.sliceBudget(started);
     this.slice(db, index, cursor, deadline, recordsPerSlice);
     const ended = performance.now();
-    this.progress.longestSliceMs = Math.max(this.progress.longestSliceMs, ended - started);
-    this.progress.walkMs += ended - started;
+    const length = ended - started;
+    this.progress.longestSliceMs = Math.max(this.progress.longestSliceMs, length);
+    this.progress.walkMs += length;
+    if (length > LONG_SLICE_MS && this.progress.longSlices.length < MAX_LONG_SLICES) this.progress.longSlices.push({ start: started, ms: length });
     this.lastSliceEnd = ended;
   }
 
@@ -436,6 +457,14 @@ export class Snapshot implements SnapshotObserver {
     for (const sink of this.sinks) buffered += sink.bufferedBytes;
     if (buffered > this.progress.peakBufferBytes) this.progress.peakBufferBytes = buffered;
   }
+}
+
+/** Values written in one step as soon as they are captured: strings and the compact encodings. */
+function isSmall(value: RedisValue): boolean {
+  if (typeof value === 'string') return true;
+  if (value instanceof ListValue) return value.length <= SMALL_LIST;
+  if (value instanceof SetValue) return value.isIntset;
+  return value.isListpack;
 }
 
 function capturedBytes(source: RecordSource): number {

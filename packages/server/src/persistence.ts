@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, type IntervalHistogram, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { Database, Keyspace } from '@understudy/engine';
 import {
   FileSink,
@@ -17,6 +17,7 @@ import {
 import type { ServerConfig } from './config/server-config.js';
 import type { InfoFields } from './info.js';
 import type { Logger } from './logger.js';
+import { NO_SNAPSHOT_FIGURES, type SnapshotFigures, SnapshotWatch } from './snapshot-watch.js';
 
 /** After a failed BGSAVE, save rules wait this long (seconds, strictly more) before trying again. */
 const BGSAVE_RETRY_DELAY = 5;
@@ -38,16 +39,8 @@ interface RunningBgsave {
   startedAt: number;
   /** Changes counted when it started: those made meanwhile stay counted after it succeeds. */
   dirtyBefore: number;
-  /** Event-loop delay while it runs: the stalls clients would notice. */
-  loopDelay: IntervalHistogram;
-}
-
-/** Figures of the last finished snapshot, for INFO. */
-interface SnapshotFigures {
-  peakBufferBytes: number;
-  keysCapturedAhead: number;
-  longestSliceUsec: number;
-  maxLoopDelayUsec: number;
+  /** Event-loop delay and GC pauses while it runs: the stalls clients would notice. */
+  watch: SnapshotWatch;
 }
 
 /** The progress of a load, while it runs (INFO loading_*). */
@@ -90,7 +83,8 @@ export class RdbPersistence {
   lastLoadKeysExpired = 0;
   loading: LoadingState | null = null;
   private running: RunningBgsave | null = null;
-  private lastSnapshot: SnapshotFigures = { peakBufferBytes: 0, keysCapturedAhead: 0, longestSliceUsec: 0, maxLoopDelayUsec: 0 };
+  /** Figures of the last finished snapshot, for INFO. */
+  private lastSnapshot: SnapshotFigures = NO_SNAPSHOT_FIGURES;
 
   constructor(private readonly host: PersistenceHost) {}
 
@@ -171,9 +165,7 @@ export class RdbPersistence {
       aux: this.aux(),
       keyDelayMicros: Math.max(0, config.get('rdb-key-save-delay')),
     });
-    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-    loopDelay.enable();
-    const running: RunningBgsave = { snapshot, startedAt: Date.now(), dirtyBefore: keyspace.dirty, loopDelay };
+    const running: RunningBgsave = { snapshot, startedAt: Date.now(), dirtyBefore: keyspace.dirty, watch: new SnapshotWatch() };
     this.running = running;
     // run() freezes the dataset synchronously, before anything else can change it.
     const done = snapshot.run();
@@ -198,22 +190,21 @@ export class RdbPersistence {
   }
 
   private bgsaveDone(running: RunningBgsave, progress: SnapshotProgress, error: Error | null): void {
-    running.loopDelay.disable();
+    running.watch.stop();
     this.running = null;
     const seconds = Math.round((Date.now() - running.startedAt) / 1000);
-    this.lastSnapshot = {
-      peakBufferBytes: progress.peakBufferBytes,
-      keysCapturedAhead: progress.keysCapturedAhead,
-      longestSliceUsec: Math.round(progress.longestSliceMs * 1000),
-      maxLoopDelayUsec: Math.round(running.loopDelay.max / 1000),
-    };
+    const snapshot = running.watch.figures(progress);
+    this.lastSnapshot = snapshot;
     const figures = {
       keys: progress.keysWritten,
       bytes: progress.bytesWritten,
       ms: Date.now() - running.startedAt,
-      peakBufferBytes: progress.peakBufferBytes,
-      keysCapturedAhead: progress.keysCapturedAhead,
-      maxLoopDelayMs: Math.round(running.loopDelay.max / 1e4) / 100,
+      peakBufferBytes: snapshot.peakBufferBytes,
+      keysCapturedAhead: snapshot.keysCapturedAhead,
+      longestSliceMs: snapshot.longestSliceUsec / 1000,
+      longestSliceWithoutGcMs: snapshot.longestSliceWithoutGcUsec / 1000,
+      maxLoopDelayMs: snapshot.maxLoopDelayUsec / 1000,
+      maxGcPauseMs: snapshot.maxGcPauseUsec / 1000,
       walkMs: Math.round(progress.walkMs),
       encoderWaitMs: Math.round(progress.encoderWaitMs),
       sinkWaitMs: Math.round(progress.sinkWaitMs),
@@ -324,7 +315,8 @@ export class RdbPersistence {
     const databases = options.flush ? keyspace.createDatabases() : keyspace.databases;
     let result: LoadResult;
     try {
-      result = loadFileSync(this.path, databases, { ...this.loadOptions(), existingKeys: options.merge ? 'replace' : 'refuse' });
+      const existingKeys = options.merge ? 'replace' : options.flush ? undefined : 'refuse';
+      result = loadFileSync(this.path, databases, { ...this.loadOptions(), existingKeys });
     } catch (error) {
       this.host.log.warn({ file: this.path, err: errorText(error) }, 'Error trying to load the RDB dump');
       if (options.flush) keyspace.installDatabases(keyspace.createDatabases());
@@ -363,7 +355,7 @@ export class RdbPersistence {
     const running = this.running;
     const now = Date.now();
     const progress = running?.snapshot.progress;
-    const figures = running === null ? this.lastSnapshot : this.currentFigures(running);
+    const figures = running === null ? this.lastSnapshot : running.watch.figures(running.snapshot.progress);
     const fields: [string, string | number][] = [
       ['loading', this.loading !== null ? 1 : 0],
       ['async_loading', 0],
@@ -399,7 +391,9 @@ export class RdbPersistence {
       ['snapshot_peak_buffer_bytes', figures.peakBufferBytes],
       ['snapshot_keys_captured_ahead', figures.keysCapturedAhead],
       ['snapshot_longest_slice_usec', figures.longestSliceUsec],
+      ['snapshot_longest_slice_without_gc_usec', figures.longestSliceWithoutGcUsec],
       ['snapshot_max_loop_delay_usec', figures.maxLoopDelayUsec],
+      ['snapshot_max_gc_pause_usec', figures.maxGcPauseUsec],
     ];
     const loading = this.loading;
     if (loading !== null) {
@@ -416,16 +410,6 @@ export class RdbPersistence {
       );
     }
     return fields;
-  }
-
-  private currentFigures(running: RunningBgsave): SnapshotFigures {
-    const progress = running.snapshot.progress;
-    return {
-      peakBufferBytes: progress.peakBufferBytes,
-      keysCapturedAhead: progress.keysCapturedAhead,
-      longestSliceUsec: Math.round(progress.longestSliceMs * 1000),
-      maxLoopDelayUsec: Math.round(running.loopDelay.max / 1000),
-    };
   }
 }
 
