@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -469,6 +470,32 @@ describe('streaming and corruption', () => {
     await expect(loadInto(path, new Keyspace(), { limits: LIMITS, verifyChecksum: true, dropExpired: false, now: 0 })).rejects.toThrow(
       new RegExp(`^Wrong RDB checksum expected: \\([0-9a-f]{16}\\) but got \\([0-9a-f]{16}\\) at offset ${bytes.length - 8}$`),
     );
+  });
+
+  it('carries the replication AUX fields, which redis-check-rdb accepts', async () => {
+    const session = new EngineSession();
+    session.run('SET', 'a', '1');
+    const path = join(directory(), 'repl.rdb');
+    const aux: [string, string][] = [
+      ['redis-ver', '7.0.15'],
+      ['redis-bits', '64'],
+      ['ctime', '1700000000'],
+      ['used-mem', '1000000'],
+      ['repl-stream-db', '3'],
+      ['repl-id', 'a'.repeat(40)],
+      ['repl-offset', '123456789'],
+      ['aof-base', '0'],
+    ];
+    saveSync(session.keyspace, path, { compression: true, checksum: true, aux });
+    const read: [string, string][] = [];
+    const parser = new RdbParser({ aux: (key, value) => read.push([key, value]), record: () => undefined }, { limits: LIMITS, verifyChecksum: true });
+    parser.push(readFileSync(path));
+    parser.end();
+    expect(read).toEqual(aux);
+    const checked = spawnSync('redis-check-rdb', [path], { encoding: 'latin1' });
+    expect(checked.status).toBe(0);
+    expect(checked.stdout).toContain(`AUX FIELD repl-id = '${'a'.repeat(40)}'`);
+    expect(checked.stdout).toContain("AUX FIELD repl-offset = '123456789'");
   });
 
   it('accepts a file whose checksum is zero (rdbchecksum no)', async () => {

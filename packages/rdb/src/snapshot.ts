@@ -94,15 +94,17 @@ const CAPTURED_ELEMENT_BYTES = 16;
  * A forkless point-in-time snapshot in RDB format.
  *
  * `run()` begins a keyspace snapshot epoch. From then on, a key about to change or disappear
- * that the walk has not written yet is captured first with its old value (strings by
- * reference, collections as copies of their pointer arrays) and written by the walk soon
- * after; keys created later are never written. The walk visits every database's slots in
- * time slices, yielding to the event loop between slices and pausing while a sink is full.
- * Memory beyond the dataset is the bytes waiting for the sinks plus captured values.
+ * that the walk has not written yet is written first, with its old value: at once when it is
+ * small (a string or a compact encoding) and no record is half written, otherwise as a copy
+ * (collections copy their arrays of pointers, never the element bytes) queued for the walk.
+ * Keys created later are never written. The walk visits every database's slots in time
+ * slices, yielding to the event loop between slices, and pauses while the encoder (LZF and
+ * CRC64 on a worker thread) or a sink is full. Memory beyond the dataset is the bytes waiting
+ * to be encoded or written plus queued copies.
  *
  * Large values are written a few hundred elements per step. A record is never interrupted by
- * another one: captured keys wait in a queue. RDB lets a file select a database again, so
- * captured keys of any database can follow the record being written.
+ * another one. RDB lets a file select a database again, so keys of any database can follow
+ * the record being written.
  */
 export class Snapshot implements SnapshotObserver {
   readonly progress: SnapshotProgress = {
