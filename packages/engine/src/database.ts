@@ -146,19 +146,8 @@ export class Database {
   /** Adds a key that does not exist; returns its slot. */
   add(key: string, value: RedisValue, expireAt = NO_EXPIRY): number {
     const slot = this.keys.length;
-    if (slot === this.expires.length) this.resize(slot * 2);
     this.slots.set(key, slot);
-    this.keys.push(key);
-    this.values.push(value);
-    this.marks[slot] = this.keyspace.epoch;
-    this.accessed[slot] = this.keyspace.lruClock;
-    this.stringEncodings[slot] = StringEncoding.byContent;
-    if (expireAt === NO_EXPIRY) {
-      this.expires[slot] = NaN;
-    } else {
-      this.expires[slot] = expireAt;
-      this.volatileKeys.add(key);
-    }
+    this.fill(slot, key, value, expireAt);
     this.keyspace.keyModified(this, key);
     this.keyspace.keyCreated(this, key);
     return slot;
@@ -174,6 +163,12 @@ export class Database {
     const slot = this.keys.length;
     this.slots.set(key, slot);
     if (this.slots.size === before) return false;
+    this.fill(slot, key, value, expireAt);
+    return true;
+  }
+
+  /** Sets up the new last slot, whose key the slot map already points at. */
+  private fill(slot: number, key: string, value: RedisValue, expireAt: number): void {
     if (slot === this.expires.length) this.resize(slot * 2);
     this.keys.push(key);
     this.values.push(value);
@@ -186,7 +181,6 @@ export class Database {
       this.expires[slot] = expireAt;
       this.volatileKeys.add(key);
     }
-    return true;
   }
 
   /** Replaces an existing key's value (SET semantics): the expiry is cleared unless kept. */

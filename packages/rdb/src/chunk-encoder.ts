@@ -181,12 +181,18 @@ export class WorkerEncoder implements ChunkEncoder {
       this.worker.postMessage(request);
       return await trailer;
     } finally {
-      this.close();
+      this.detach();
     }
   }
 
-  /** Stops listening (the snapshot is done or given up); the worker stays for the next one. */
+  /** The snapshot was given up: whoever still waits for the encoder is released with an error. */
   close(): void {
+    this.detach();
+    this.fail(new Error('the snapshot encoder was closed'));
+  }
+
+  /** Stops listening; the worker stays for the next snapshot. */
+  private detach(): void {
     this.worker.off('message', this.onMessage);
     this.worker.off('error', this.onError);
     this.worker.off('exit', this.onExit);

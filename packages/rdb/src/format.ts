@@ -78,3 +78,35 @@ export function writeFileHeader(writer: RdbWriter, aux: readonly (readonly [stri
     writer.string(value);
   }
 }
+
+/** Bytes the RDB length encoding takes for `value`: 1, 2, 5 or 9. */
+export function lengthSize(value: number): number {
+  return value < 64 ? 1 : value < 16384 ? 2 : value <= 0xffffffff ? 5 : 9;
+}
+
+/** Writes `value` in the RDB length encoding at `at`; returns the position after it. */
+export function writeLength(chunk: Uint8Array, at: number, value: number): number {
+  if (value < 64) {
+    chunk[at] = value;
+    return at + 1;
+  }
+  if (value < 16384) {
+    chunk[at] = 0x40 | (value >> 8);
+    chunk[at + 1] = value & 0xff;
+    return at + 2;
+  }
+  if (value <= 0xffffffff) {
+    chunk[at] = 0x80;
+    chunk[at + 1] = value >>> 24;
+    chunk[at + 2] = (value >>> 16) & 0xff;
+    chunk[at + 3] = (value >>> 8) & 0xff;
+    chunk[at + 4] = value & 0xff;
+    return at + 5;
+  }
+  chunk[at] = 0x81;
+  const high = Math.floor(value / 2 ** 32);
+  const low = value >>> 0;
+  for (let i = 0; i < 4; i++) chunk[at + 1 + i] = (high >>> (24 - 8 * i)) & 0xff;
+  for (let i = 0; i < 4; i++) chunk[at + 5 + i] = (low >>> (24 - 8 * i)) & 0xff;
+  return at + 9;
+}

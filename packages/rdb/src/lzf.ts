@@ -37,7 +37,19 @@ export function lzfCompress(source: Uint8Array, start: number, length: number, o
   let literals = 0;
   // The next three input bytes, updated one byte at a time.
   let window = (input[0] << 8) | input[1];
-  while (ip < inputEnd - 2) {
+  // The last two bytes cannot start a match: they always go out as literals.
+  const matchEnd = inputEnd - 2;
+  while (ip < inputEnd) {
+    if (ip >= matchEnd) {
+      if (op >= outputEnd) return 0;
+      output[op++] = input[ip++];
+      if (++literals === MAX_LITERAL) {
+        output[op - literals - 1] = literals - 1;
+        literals = 0;
+        op++;
+      }
+      continue;
+    }
     window = ((window << 8) | input[ip + 2]) & 0xffffff;
     const hash = Math.imul(window, 0x9e3779b1) >>> (32 - HASH_BITS);
     const stored = table[hash];
@@ -69,18 +81,9 @@ export function lzfCompress(source: Uint8Array, start: number, length: number, o
       op++; // control byte of the next literal run
       literals = 0;
       ip += length;
-      if (ip < inputEnd - 2) window = (input[ip] << 8) | input[ip + 1];
+      if (ip < matchEnd) window = (input[ip] << 8) | input[ip + 1];
       continue;
     }
-    if (op >= outputEnd) return 0;
-    output[op++] = input[ip++];
-    if (++literals === MAX_LITERAL) {
-      output[op - literals - 1] = literals - 1;
-      literals = 0;
-      op++;
-    }
-  }
-  while (ip < inputEnd) {
     if (op >= outputEnd) return 0;
     output[op++] = input[ip++];
     if (++literals === MAX_LITERAL) {

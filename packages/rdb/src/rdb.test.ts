@@ -11,6 +11,7 @@ import { decodeListpack, encodeListpack } from './listpack.js';
 import { CHECKSUM_THREAD_ABOVE, type LoadOptions, type LoadResult, loadFile } from './load.js';
 import { RdbError } from './rdb-error.js';
 import { RdbParser } from './reader.js';
+import { expiries, parseFile, TEST_LIMITS } from './test-support.js';
 import { crc64 } from './crc64.js';
 import { writeRecord } from './record-encoder.js';
 import { saveSync } from './save.js';
@@ -19,14 +20,7 @@ import { Snapshot } from './snapshot.js';
 import { RdbWriter } from './writer.js';
 import { decodeZiplist, decodeZipmap, encodeZiplist, encodeZipmap } from './ziplist.js';
 
-const LIMITS: EngineLimits = {
-  hashMaxListpackEntries: 128,
-  hashMaxListpackValue: 64,
-  setMaxIntsetEntries: 512,
-  zsetMaxListpackEntries: 128,
-  zsetMaxListpackValue: 64,
-  maxStringLength: 512 * 1024 * 1024,
-};
+const LIMITS = TEST_LIMITS;
 
 const AUX = [['redis-ver', '7.0.15'], ['redis-bits', '64'], ['ctime', '1700000000'], ['used-mem', '1000000'], ['aof-base', '0']] as const;
 
@@ -52,14 +46,6 @@ async function loadInto(path: string, keyspace: Keyspace, options: LoadOptions):
   return result;
 }
 
-/** Parses a whole file held in memory. */
-function parseAll(bytes: Buffer): Keyspace {
-  const keyspace = new Keyspace();
-  const parser = new RdbParser({ record: (r) => keyspace.db(r.db).add(r.key, r.value, r.expireAt) }, { limits: LIMITS, verifyChecksum: true });
-  parser.push(bytes);
-  parser.end();
-  return keyspace;
-}
 
 describe('RDB encoding matches what redis-server 7.0.15 writes', () => {
   // Expected bytes from the annotated dump of redis-server 7.0.15 (shared/spec/rdb.md section 14).
@@ -208,13 +194,6 @@ function build(sequences: { argv: string[] }[][]): EngineSession {
   return session;
 }
 
-function expiries(keyspace: Keyspace): string[] {
-  const out: string[] = [];
-  keyspace.databases.forEach((db, index) => {
-    for (let slot = 0; slot < db.size; slot++) out.push(`${index}:${db.key(slot)}:${db.expireAt(slot)}`);
-  });
-  return out.sort();
-}
 
 /** Binary strings: any bytes, empty included, sometimes integers (int-encoded) or long (LZF). */
 const bytes = fc.oneof(
@@ -296,7 +275,7 @@ describe('round trip', () => {
         expect(datasetDigest(loaded)).toBe(digest);
         expect(shape(loaded)).toEqual(expected);
         await new Snapshot(keyspace, [new FileSink(path)], { compression, checksum, aux: AUX }).run();
-        const walked = parseAll(readFileSync(path));
+        const walked = parseFile(readFileSync(path));
         expect(datasetDigest(walked)).toBe(digest);
         expect(shape(walked)).toEqual(expected);
       }),
@@ -328,7 +307,7 @@ describe('round trip', () => {
         const session = build(sequences);
         const path = join(dir, 'bg.rdb');
         await new Snapshot(session.keyspace, [new FileSink(path)], { compression: true, checksum: true, aux: AUX }).run();
-        const loaded = parseAll(readFileSync(path));
+        const loaded = parseFile(readFileSync(path));
         expect(datasetDigest(loaded)).toBe(datasetDigest(session.keyspace));
       }),
       { numRuns: 40 },
@@ -443,7 +422,7 @@ describe('streaming and corruption', () => {
     writer.blob(encodeZiplist(['3']));
     writer.byte(0xff);
     writer.bytes(Buffer.alloc(8));
-    const keyspace = parseAll(Buffer.concat(writer.take()));
+    const keyspace = parseFile(Buffer.concat(writer.take()));
     const session = new EngineSession(keyspace);
     expect(session.run('HGETALL', 'hash')).toEqual(['f', 'v', 'n', '7']);
     expect(session.run('ZRANGE', 'zset', '0', '-1', 'WITHSCORES')).toEqual(['a', '1', 'b', '2.5']);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { closeSync, createWriteStream, fsyncSync, openSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fsyncSync, openSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -34,20 +34,19 @@ export function temporaryPath(path: string, kind: string): string {
 }
 
 /**
- * Writes to a temporary file beside `path`; on finish the file is fsynced, renamed over
- * `path`, and the directory fsynced, so `path` always holds a complete snapshot.
+ * A sink over a Writable: chunks are released once written, a failure (an error, or the
+ * stream closing early) is kept and thrown on the next use, and a full stream is waited for.
  */
-export class FileSink implements SnapshotSink {
-  readonly temporary: string;
-  private readonly stream: WriteStream;
-  private failure: Error | null = null;
+abstract class WritableSink implements SnapshotSink {
+  protected failure: Error | null = null;
+  /** end() was called: the stream closing is no longer a failure. */
+  protected ending = false;
 
-  constructor(private readonly path: string) {
-    this.temporary = temporaryPath(path, 'bg');
-    // Each write completes through the event loop, so under client load one write per loop
-    // turn would throttle the snapshot: let chunks pile up a little and go out together (writev).
-    this.stream = createWriteStream(this.temporary, { flags: 'w', mode: 0o644, highWaterMark: FILE_BUFFER_BYTES });
-    this.stream.on('error', (error) => {
+  protected constructor(
+    protected readonly stream: Writable,
+    private readonly closedEarly: string,
+  ) {
+    stream.on('error', (error) => {
       this.failure ??= error;
     });
   }
@@ -64,10 +63,37 @@ export class FileSink implements SnapshotSink {
   async drained(): Promise<void> {
     if (this.failure !== null) throw this.failure;
     if (!this.stream.writableNeedDrain) return;
-    await Promise.race([
-      once(this.stream, 'drain'),
-      once(this.stream, 'close').then(() => Promise.reject(this.failure ?? new Error('the snapshot file was closed'))),
-    ]);
+    await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close').then(() => Promise.reject(this.failure ?? new Error(this.closedEarly)))]);
+  }
+
+  /** Ends the stream once everything written is out. */
+  protected async end(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    this.ending = true;
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(() => resolve());
+    });
+    if (this.failure !== null) throw this.failure;
+  }
+
+  abstract finish(): Promise<void>;
+  abstract abort(): void;
+}
+
+/**
+ * Writes to a temporary file beside `path`; on finish the file is fsynced, renamed over
+ * `path`, and the directory fsynced, so `path` always holds a complete snapshot.
+ */
+export class FileSink extends WritableSink {
+  readonly temporary: string;
+
+  constructor(private readonly path: string) {
+    const temporary = temporaryPath(path, 'bg');
+    // Each write completes through the event loop, so under client load one write per loop
+    // turn would throttle the snapshot: let chunks pile up a little and go out together (writev).
+    super(createWriteStream(temporary, { flags: 'w', mode: 0o644, highWaterMark: FILE_BUFFER_BYTES }), 'the snapshot file was closed');
+    this.temporary = temporary;
   }
 
   /**
@@ -75,12 +101,7 @@ export class FileSink implements SnapshotSink {
    * on libuv's threads: an fsync of a large file takes long enough to stall clients.
    */
   async finish(): Promise<void> {
-    if (this.failure !== null) throw this.failure;
-    await new Promise<void>((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(() => resolve());
-    });
-    if (this.failure !== null) throw this.failure;
+    await this.end();
     // The stream is closed; fsync through a new descriptor (fsync covers the file, not the fd).
     const file = await open(this.temporary, 'r+');
     try {
@@ -124,49 +145,20 @@ export function syncDirectory(directory: string): void {
  * Streams to any Writable (a replica's socket, a pipe). Finishing ends the stream unless told
  * to leave it open (a replica's connection carries the command stream after the snapshot).
  */
-export class StreamSink implements SnapshotSink {
-  private failure: Error | null = null;
-
+export class StreamSink extends WritableSink {
   constructor(
-    private readonly stream: Writable,
+    stream: Writable,
     private readonly endOnFinish = true,
   ) {
-    stream.on('error', (error) => {
-      this.failure ??= error;
-    });
+    super(stream, 'the sink closed before the snapshot finished');
     stream.once('close', () => {
-      this.failure ??= new Error('the sink closed before the snapshot finished');
+      if (!this.ending) this.failure ??= new Error('the sink closed before the snapshot finished');
     });
-  }
-
-  get bufferedBytes(): number {
-    return this.stream.writableLength;
-  }
-
-  write(chunk: Buffer, release: () => void): boolean {
-    if (this.failure !== null) throw this.failure;
-    return this.stream.write(chunk, () => release());
-  }
-
-  async drained(): Promise<void> {
-    if (this.failure !== null) throw this.failure;
-    if (!this.stream.writableNeedDrain) return;
-    await Promise.race([
-      once(this.stream, 'drain'),
-      once(this.stream, 'close').then(() => Promise.reject(this.failure ?? new Error('the sink closed before the snapshot finished'))),
-    ]);
   }
 
   async finish(): Promise<void> {
-    if (this.failure !== null) throw this.failure;
-    if (!this.endOnFinish) {
-      await this.drained();
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(() => resolve());
-    });
+    if (this.endOnFinish) await this.end();
+    else await this.drained();
   }
 
   abort(): void {

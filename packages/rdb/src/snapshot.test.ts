@@ -7,6 +7,7 @@ import { commandSequence, EngineSession } from '@understudy/engine/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RdbParser } from './reader.js';
+import { expiries, parseFile, TEST_LIMITS } from './test-support.js';
 import { RecordEncoder } from './record-encoder.js';
 import { liveSource } from './record-source.js';
 import { FileSink, type SnapshotSink, StreamSink } from './sinks.js';
@@ -19,14 +20,7 @@ import { RdbWriter } from './writer.js';
  * holds the dataset exactly as it was when the snapshot began.
  */
 
-const LIMITS: EngineLimits = {
-  hashMaxListpackEntries: 128,
-  hashMaxListpackValue: 64,
-  setMaxIntsetEntries: 512,
-  zsetMaxListpackEntries: 128,
-  zsetMaxListpackValue: 64,
-  maxStringLength: 512 * 1024 * 1024,
-};
+const LIMITS = TEST_LIMITS;
 
 const T0 = 1_700_000_000_000;
 
@@ -51,22 +45,7 @@ class SlowSink extends Writable {
   }
 }
 
-function parse(bytes: Buffer): Keyspace {
-  const keyspace = new Keyspace();
-  const parser = new RdbParser({ record: (record) => keyspace.db(record.db).add(record.key, record.value, record.expireAt) }, { limits: LIMITS, verifyChecksum: true });
-  parser.push(bytes);
-  parser.end();
-  return keyspace;
-}
 
-/** Every key's database, name and expiry, to compare beside the digest. */
-function expiries(keyspace: Keyspace): string[] {
-  const out: string[] = [];
-  keyspace.databases.forEach((db, index) => {
-    for (let slot = 0; slot < db.size; slot++) out.push(`${index}:${db.key(slot)}:${db.expireAt(slot)}`);
-  });
-  return out.sort();
-}
 
 function bigValues(session: EngineSession, db: number, size: number): void {
   session.run('SELECT', String(db));
@@ -145,7 +124,7 @@ describe('the forkless snapshot is point-in-time', () => {
           }
           const progress = await done;
           expect(keyspace.snapshot).toBeNull();
-          const saved = parse(sink.bytes);
+          const saved = parseFile(sink.bytes);
           expect(datasetDigest(saved)).toBe(expectedDigest);
           expect(expiries(saved)).toEqual(expectedExpiries);
           expect(progress.keysWritten).toBe(progress.keysTotal);
@@ -171,7 +150,7 @@ describe('the forkless snapshot is point-in-time', () => {
     expect(progress.keysWritten).toBe(2000);
     expect(progress.keysCapturedAhead).toBeLessThanOrEqual(2000);
     expect(progress.keysCapturedAhead).toBeGreaterThan(0);
-    expect(datasetDigest(parse(sink.bytes))).toBe(expected);
+    expect(datasetDigest(parseFile(sink.bytes))).toBe(expected);
   });
 });
 
@@ -212,7 +191,7 @@ describe('backpressure and sinks', () => {
     expect(progress.bytesWritten).toBeGreaterThan(20_000_000);
     // The dataset is 20 MB; what waits between it and the sink is a few chunks.
     expect(progress.peakBufferBytes).toBeLessThan(1024 * 1024);
-    expect(datasetDigest(parse(sink.bytes))).toBe(datasetDigest(session.keyspace));
+    expect(datasetDigest(parseFile(sink.bytes))).toBe(datasetDigest(session.keyspace));
   });
 
   it('shares one walk between sinks, drops a failing one and finishes for the others', async () => {
@@ -231,7 +210,7 @@ describe('backpressure and sinks', () => {
     const options: SnapshotOptions = { compression: false, checksum: true, aux: [], onSinkFailed: (_sink, error) => failures.push(error.message) };
     await new Snapshot(session.keyspace, [new StreamSink(failing), new StreamSink(good)], options).run();
     expect(failures).toEqual(['replica went away']);
-    expect(datasetDigest(parse(good.bytes))).toBe(datasetDigest(session.keyspace));
+    expect(datasetDigest(parseFile(good.bytes))).toBe(datasetDigest(session.keyspace));
   });
 
   it('fails, ends the epoch and leaves no temporary file when the only sink fails', async () => {
@@ -279,6 +258,6 @@ describe('backpressure and sinks', () => {
     for (let i = 0; i < 1000; i++) session.run('SET', `key:${i}`, String(i));
     await new Snapshot(session.keyspace, [new FileSink(join(dir, 'dump.rdb'))], { compression: true, checksum: true, aux: [] }).run();
     expect(readdirSync(dir)).toEqual(['dump.rdb']);
-    expect(datasetDigest(parse(readFileSync(join(dir, 'dump.rdb'))))).toBe(datasetDigest(session.keyspace));
+    expect(datasetDigest(parseFile(readFileSync(join(dir, 'dump.rdb'))))).toBe(datasetDigest(session.keyspace));
   });
 });

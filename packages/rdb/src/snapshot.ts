@@ -174,7 +174,8 @@ export class Snapshot implements SnapshotObserver {
       (error: unknown) => {
         this.keyspace.endSnapshot(active);
         for (const sink of this.sinks) sink.abort();
-        throw error;
+        // An abort releases waits with errors of their own; the reason is the abort's.
+        throw this.aborted ?? error;
       },
     );
   }

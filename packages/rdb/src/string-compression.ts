@@ -1,3 +1,4 @@
+import { lengthSize, writeLength } from './format.js';
 import { lzfCompress } from './lzf.js';
 
 /**
@@ -14,28 +15,6 @@ const LZF_ENCODING = 0xc3;
 const COMPRESSION_GAIN = 4;
 
 let scratch = new Uint8Array(64 * 1024);
-
-function lengthSize(value: number): number {
-  return value < 64 ? 1 : value < 16384 ? 2 : value <= 0xffffffff ? 5 : 9;
-}
-
-function writeLength(chunk: Uint8Array, at: number, value: number): number {
-  if (value < 64) {
-    chunk[at] = value;
-    return at + 1;
-  }
-  if (value < 16384) {
-    chunk[at] = 0x40 | (value >> 8);
-    chunk[at + 1] = value & 0xff;
-    return at + 2;
-  }
-  chunk[at] = 0x80;
-  chunk[at + 1] = value >>> 24;
-  chunk[at + 2] = (value >>> 16) & 0xff;
-  chunk[at + 3] = (value >>> 8) & 0xff;
-  chunk[at + 4] = value & 0xff;
-  return at + 5;
-}
 
 /**
  * Compresses the spans of chunk[0, length) in place and returns the chunk's new length. A

@@ -1,4 +1,5 @@
 import { latin1Write } from '@understudy/protocol';
+import { lengthSize, writeLength } from './format.js';
 import { compressSpans, SPAN_FIELDS } from './string-compression.js';
 
 export const CHUNK_SIZE = 64 * 1024;
@@ -131,7 +132,7 @@ export class RdbWriter {
   /** The RDB length encoding: 1, 2, 5 or 9 bytes. */
   length(value: number): void {
     this.reserve(9);
-    this.used = this.writeLength(this.chunk, this.used, value);
+    this.used = writeLength(this.chunk, this.used, value);
   }
 
   /**
@@ -145,17 +146,17 @@ export class RdbWriter {
     if (length >= LARGE) {
       // A chunk of its own, header included, so that the string can be compressed in place.
       this.seal();
-      const header = lengthBytes(length);
+      const header = lengthSize(length);
       const chunk = Buffer.allocUnsafeSlow(header + length);
-      this.writeLength(chunk, 0, length);
+      writeLength(chunk, 0, length);
       latin1Write(chunk, value, header);
       this.push(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
       return;
     }
-    const header = lengthBytes(length);
+    const header = lengthSize(length);
     this.reserve(header + length);
     if (compressible) this.noteSpan(this.used, header, length);
-    this.used = this.writeLength(this.chunk, this.used, length);
+    this.used = writeLength(this.chunk, this.used, length);
     latin1Write(this.chunk, value, this.used);
     this.used += length;
   }
@@ -164,18 +165,18 @@ export class RdbWriter {
   blob(data: Uint8Array): void {
     const length = data.length;
     const compressible = this.compression && length > COMPRESS_ABOVE;
-    const header = lengthBytes(length);
+    const header = lengthSize(length);
     if (length >= LARGE) {
       this.seal();
       const chunk = Buffer.allocUnsafeSlow(header + length);
-      this.writeLength(chunk, 0, length);
+      writeLength(chunk, 0, length);
       chunk.set(data, header);
       this.push(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
       return;
     }
     this.reserve(header + length);
     if (compressible) this.noteSpan(this.used, header, length);
-    this.used = this.writeLength(this.chunk, this.used, length);
+    this.used = writeLength(this.chunk, this.used, length);
     this.chunk.set(data, this.used);
     this.used += length;
   }
@@ -192,26 +193,6 @@ export class RdbWriter {
     this.reserve(8);
     this.chunk.writeBigInt64LE(BigInt(value), this.used);
     this.used += 8;
-  }
-
-  private writeLength(chunk: Buffer, at: number, value: number): number {
-    if (value < 64) {
-      chunk[at] = value;
-      return at + 1;
-    }
-    if (value < 16384) {
-      chunk[at] = 0x40 | (value >> 8);
-      chunk[at + 1] = value & 0xff;
-      return at + 2;
-    }
-    if (value <= 0xffffffff) {
-      chunk[at] = 0x80;
-      chunk.writeUInt32BE(value, at + 1);
-      return at + 5;
-    }
-    chunk[at] = 0x81;
-    chunk.writeBigUInt64BE(BigInt(value), at + 1);
-    return at + 9;
   }
 
   /** Writes an int8/16/32 encoding if the text is a canonical decimal integer in int32 range. */
@@ -278,8 +259,4 @@ export class RdbWriter {
     this.used = 0;
     this.spanCount = 0;
   }
-}
-
-function lengthBytes(value: number): number {
-  return value < 64 ? 1 : value < 16384 ? 2 : value <= 0xffffffff ? 5 : 9;
 }
