@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from './worker-script.js';
 import { Crc64 } from './crc64.js';
 import { compressSpans } from './string-compression.js';
 import type { ChunkPool, RawChunk } from './writer.js';
@@ -82,19 +81,13 @@ const BUSY_WORKER_SHARE = 0.3;
 /** Work (ms) the worker may run ahead of its share before the walk waits. */
 const WORK_CREDIT_MS = 20;
 
-/** vitest runs the TypeScript sources, but a worker must run the compiled file. */
-function workerScript(): URL {
-  const beside = new URL('./chunk-encoder-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/chunk-encoder-worker.js', import.meta.url);
-}
-
 let shared: Worker | null = null;
 let streams = 0;
 
 /** One worker for the process, started on first use: one snapshot encodes at a time. */
 function encoderWorker(): Worker {
   if (shared === null) {
-    const worker = new Worker(workerScript());
+    const worker = new Worker(workerScript('chunk-encoder-worker'));
     worker.unref();
     worker.on('exit', () => {
       if (shared === worker) shared = null;

@@ -1,12 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-
-/** vitest runs the TypeScript sources, but a worker must run the compiled file. */
-function workerScript(): URL {
-  const beside = new URL('./file-checksum-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/file-checksum-worker.js', import.meta.url);
-}
+import { workerScript } from './worker-script.js';
 
 /**
  * The CRC64 of a file's first `length` bytes, computed on a worker thread while the caller
@@ -15,7 +8,7 @@ function workerScript(): URL {
  */
 export function fileChecksum(path: string, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript(), { workerData: { path, length } });
+    const worker = new Worker(workerScript('file-checksum-worker'), { workerData: { path, length } });
     let settled = false;
     worker.once('message', (message: { digest: Uint8Array; covered: number }) => {
       settled = true;

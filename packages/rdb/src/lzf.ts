@@ -40,49 +40,41 @@ export function lzfCompress(source: Uint8Array, start: number, length: number, o
   // The last two bytes cannot start a match: they always go out as literals.
   const matchEnd = inputEnd - 2;
   while (ip < inputEnd) {
-    if (ip >= matchEnd) {
-      if (op >= outputEnd) return 0;
-      output[op++] = input[ip++];
-      if (++literals === MAX_LITERAL) {
-        output[op - literals - 1] = literals - 1;
+    if (ip < matchEnd) {
+      window = ((window << 8) | input[ip + 2]) & 0xffffff;
+      const hash = Math.imul(window, 0x9e3779b1) >>> (32 - HASH_BITS);
+      const stored = table[hash];
+      table[hash] = origin + ip;
+      const ref = stored >= origin ? stored - origin : -1;
+      const distance = ip - ref - 1;
+      if (
+        ref >= 0 &&
+        distance < MAX_OFFSET &&
+        input[ref] === input[ip] &&
+        input[ref + 1] === input[ip + 1] &&
+        input[ref + 2] === input[ip + 2]
+      ) {
+        const maxLength = Math.min(inputEnd - ip, MAX_MATCH);
+        let length = 3;
+        while (length < maxLength && input[ref + length] === input[ip + length]) length++;
+        if (op + 4 >= outputEnd) return 0;
+        // Close the literal run before the match (or drop its unused control byte).
+        if (literals > 0) output[op - literals - 1] = literals - 1;
+        else op--;
+        const code = length - 2;
+        if (code < 7) {
+          output[op++] = (distance >>> 8) + (code << 5);
+        } else {
+          output[op++] = (distance >>> 8) + (7 << 5);
+          output[op++] = code - 7;
+        }
+        output[op++] = distance & 0xff;
+        op++; // control byte of the next literal run
         literals = 0;
-        op++;
+        ip += length;
+        if (ip < matchEnd) window = (input[ip] << 8) | input[ip + 1];
+        continue;
       }
-      continue;
-    }
-    window = ((window << 8) | input[ip + 2]) & 0xffffff;
-    const hash = Math.imul(window, 0x9e3779b1) >>> (32 - HASH_BITS);
-    const stored = table[hash];
-    table[hash] = origin + ip;
-    const ref = stored >= origin ? stored - origin : -1;
-    const distance = ip - ref - 1;
-    if (
-      ref >= 0 &&
-      distance < MAX_OFFSET &&
-      input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1] &&
-      input[ref + 2] === input[ip + 2]
-    ) {
-      const maxLength = Math.min(inputEnd - ip, MAX_MATCH);
-      let length = 3;
-      while (length < maxLength && input[ref + length] === input[ip + length]) length++;
-      if (op + 4 >= outputEnd) return 0;
-      // Close the literal run before the match (or drop its unused control byte).
-      if (literals > 0) output[op - literals - 1] = literals - 1;
-      else op--;
-      const code = length - 2;
-      if (code < 7) {
-        output[op++] = (distance >>> 8) + (code << 5);
-      } else {
-        output[op++] = (distance >>> 8) + (7 << 5);
-        output[op++] = code - 7;
-      }
-      output[op++] = distance & 0xff;
-      op++; // control byte of the next literal run
-      literals = 0;
-      ip += length;
-      if (ip < matchEnd) window = (input[ip] << 8) | input[ip + 1];
-      continue;
     }
     if (op >= outputEnd) return 0;
     output[op++] = input[ip++];

@@ -476,6 +476,7 @@ class Cursor {
     return this.buffer[this.position++];
   }
 
+  /** `length` bytes as latin1 text (one character per byte). */
   ascii(length: number): string {
     this.need(length);
     const text = latin1Slice(this.buffer, this.position, this.position + length);
@@ -514,14 +515,15 @@ class Cursor {
   /** A length; special string encodings are refused here. */
   length(): number {
     const first = this.byte();
+    if (first >> 6 === 3) throw new RdbError(`Unexpected string encoding 0x${first.toString(16)} where a length was expected`, this.offset - 1);
+    return this.lengthFrom(first);
+  }
+
+  /** The rest of a length whose first byte (not a special encoding) was read. */
+  private lengthFrom(first: number): number {
     const kind = first >> 6;
     if (kind === 0) return first & 0x3f;
     if (kind === 1) return ((first & 0x3f) << 8) | this.byte();
-    if (kind === 3) throw new RdbError(`Unexpected string encoding 0x${first.toString(16)} where a length was expected`, this.offset - 1);
-    return this.longLength(first);
-  }
-
-  private longLength(first: number): number {
     const at = this.offset - 1;
     if (first === 0x80) {
       this.need(4);
@@ -542,28 +544,15 @@ class Cursor {
   /** An RDB string as latin1 text (integer encodings as their decimal text). */
   string(): string {
     const first = this.byte();
-    const kind = first >> 6;
-    let length: number;
-    if (kind === 0) length = first & 0x3f;
-    else if (kind === 1) length = ((first & 0x3f) << 8) | this.byte();
-    else if (kind === 2) length = this.longLength(first);
-    else {
-      const decoded = this.encoded(first & 0x3f);
-      return typeof decoded === 'number' ? String(decoded) : latin1Slice(decoded, 0, decoded.length);
-    }
-    this.need(length);
-    const text = latin1Slice(this.buffer, this.position, this.position + length);
-    this.position += length;
-    return text;
+    if (first >> 6 !== 3) return this.ascii(this.lengthFrom(first));
+    const decoded = this.encoded(first & 0x3f);
+    return typeof decoded === 'number' ? String(decoded) : latin1Slice(decoded, 0, decoded.length);
   }
 
   /** An RDB string as bytes: a view of the buffer for raw strings. */
   blob(): Buffer {
     const first = this.byte();
-    const kind = first >> 6;
-    if (kind === 0) return this.bytes(first & 0x3f);
-    if (kind === 1) return this.bytes(((first & 0x3f) << 8) | this.byte());
-    if (kind === 2) return this.bytes(this.longLength(first));
+    if (first >> 6 !== 3) return this.bytes(this.lengthFrom(first));
     const decoded = this.encoded(first & 0x3f);
     return typeof decoded === 'number' ? Buffer.from(String(decoded), 'latin1') : decoded;
   }

@@ -95,12 +95,7 @@ export class RecordEncoder {
   private header(type: number): void {
     if (this.started) return;
     this.started = true;
-    if (this.expireAt !== NO_EXPIRY) {
-      this.writer.byte(Opcode.expireTimeMs);
-      this.writer.int64(this.expireAt);
-    }
-    this.writer.byte(type);
-    this.writer.string(this.key);
+    writeRecordHeader(this.writer, type, this.key, this.expireAt);
   }
 
   /** Hash-table sets, hashes and sorted sets: a count, then the elements, a run per step. */
@@ -158,8 +153,26 @@ export class RecordEncoder {
   }
 }
 
-/** Writes a whole record at once (SAVE, and tests). */
+/** What comes before a value: its expiry, if any, the type byte and the key. */
+function writeRecordHeader(writer: RdbWriter, type: number, key: string, expireAt: number): void {
+  if (expireAt !== NO_EXPIRY) {
+    writer.byte(Opcode.expireTimeMs);
+    writer.int64(expireAt);
+  }
+  writer.byte(type);
+  writer.string(key);
+}
+
+/**
+ * Writes a whole record at once (SAVE, a snapshot's small values). Strings, most records, go
+ * straight out without an encoder.
+ */
 export function writeRecord(writer: RdbWriter, key: string, value: RedisValue, expireAt: number): void {
+  if (typeof value === 'string') {
+    writeRecordHeader(writer, RdbType.string, key, expireAt);
+    writer.string(value);
+    return;
+  }
   new RecordEncoder(writer, key, liveSource(value), expireAt).step();
 }
 

@@ -311,7 +311,7 @@ export class Snapshot implements SnapshotObserver {
       const current = this.inProgress;
       if (current !== null) {
         if (!current.encoder.step(ELEMENTS_PER_STEP)) {
-          if (performance.now() >= deadline || this.writer.pendingBytes >= SLICE_BYTES) return;
+          if (this.sliceOver(deadline)) return;
           continue;
         }
         this.finishRecord(current, epoch);
@@ -331,13 +331,19 @@ export class Snapshot implements SnapshotObserver {
       const slot = --cursor.position;
       if (!db.needsSnapshot(slot, epoch)) continue;
       this.select(index);
-      const encoder = new RecordEncoder(this.writer, db.key(slot), liveSource(db.value(slot)), db.expireAt(slot));
-      if (!encoder.step(ELEMENTS_PER_STEP)) {
-        this.inProgress = { encoder, liveDb: db };
-        continue;
+      const value = db.value(slot);
+      if (isSmall(value)) {
+        // Written in one go: nothing can change it meanwhile.
+        db.claim(slot, epoch);
+        writeRecord(this.writer, db.key(slot), value, db.expireAt(slot));
+      } else {
+        const encoder = new RecordEncoder(this.writer, db.key(slot), liveSource(value), db.expireAt(slot));
+        if (!encoder.step(ELEMENTS_PER_STEP)) {
+          this.inProgress = { encoder, liveDb: db };
+          continue;
+        }
+        db.claim(slot, epoch);
       }
-      // Written in one go: nothing could change it meanwhile, and the slot is still its own.
-      db.claim(slot, epoch);
       this.progress.keysWritten++;
       if (++records >= recordsPerSlice) return;
       if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && this.sliceOver(deadline)) return;

@@ -70,7 +70,7 @@ function clientsSection(server: Server): InfoFields {
 
 function memorySection(server: Server): InfoFields {
   const usage = process.memoryUsage();
-  const used = server.usedMemory();
+  const used = server.usedMemory(usage);
   server.memoryPeak = Math.max(server.memoryPeak, used);
   const total = totalmem();
   return [

@@ -148,8 +148,7 @@ export class Server implements PersistenceHost {
   }
 
   /** INFO used_memory: the JavaScript heap in use plus memory held outside it (buffers). */
-  usedMemory(): number {
-    const usage = process.memoryUsage();
+  usedMemory(usage: NodeJS.MemoryUsage = process.memoryUsage()): number {
     return usage.heapUsed + usage.external;
   }
 

@@ -11,6 +11,7 @@ import {
 } from '@understudy/engine';
 import { serializedLength } from '@understudy/rdb';
 import type { Client } from '../client.js';
+import { SAVE_FAILED } from './persistence.js';
 
 /** Blocks the whole process, as DEBUG SLEEP blocks redis-server. */
 function sleepSynchronously(ms: number): void {
@@ -68,7 +69,7 @@ function reload(client: Client, argv: string[]): void {
     else throw new RedisError('DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
   const outcome = client.server.persistence.reload(options);
-  if (outcome === 'save-failed') throw new RedisError('', 'ERR');
+  if (outcome === 'save-failed') throw SAVE_FAILED;
   if (outcome === 'load-failed') throw new RedisError('Error trying to load the RDB dump');
   client.reply.ok();
 }

@@ -2,8 +2,8 @@ import { type CommandDefinition, RedisError, SYNTAX } from '@understudy/engine';
 import type { Client } from '../client.js';
 
 const IN_PROGRESS = new RedisError('Background save already in progress');
-/** SAVE failing answers a bare -ERR, as redis-server does; the log says why. */
-const SAVE_FAILED = new RedisError('', 'ERR');
+/** A failed save answers a bare -ERR, as redis-server does; the log says why. */
+export const SAVE_FAILED = new RedisError('', 'ERR');
 
 function save(client: Client): void {
   const persistence = client.server.persistence;
