@@ -27,7 +27,8 @@ import { megabytes, printTable, ratio } from './table.js';
  * Everything shares one machine: the load generator, the server, Redis's fork child and this
  * process. The CPU used by anything else meanwhile is reported, as a noise indicator.
  * BENCH_SNAPSHOT_KEYS sets the size (default 1,000,000); BENCH_SNAPSHOT_LOGS=dir keeps what
- * the servers printed and their dump files.
+ * the servers printed and their dump files; BENCH_SNAPSHOT_NODE_ARGS passes flags to node for
+ * understudy-server (e.g. --trace-gc).
  */
 
 const WARMUP_MS = 2000;
@@ -630,7 +631,7 @@ function keepDump(kind: Kind, dir: string): void {
   }
 }
 
-/** BENCH_SNAPSHOT_LOGS=dir keeps what each server printed (e.g. with NODE_OPTIONS=--trace-gc). */
+/** BENCH_SNAPSHOT_LOGS=dir keeps what each server printed (e.g. with BENCH_SNAPSHOT_NODE_ARGS=--trace-gc). */
 function keepLog(kind: Kind, run: string, output: string): void {
   const dir = process.env.BENCH_SNAPSHOT_LOGS;
   if (dir !== undefined && dir !== '') writeFileSync(join(dir, `${kind}-${run}.log`), output);
@@ -648,8 +649,11 @@ function warnings(log: string): string[] {
   });
 }
 
+/** Flags for node when it runs understudy-server (V8 flags such as --trace-gc, which NODE_OPTIONS refuses). */
+const NODE_ARGS = (process.env.BENCH_SNAPSHOT_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+
 async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
-  const server = kind === 'redis-server' ? await startRedis(['--dir', dir]) : await startUnderstudy(['--dir', dir, '--save', '']);
+  const server = kind === 'redis-server' ? await startRedis(['--dir', dir]) : await startUnderstudy(['--dir', dir, '--save', ''], undefined, undefined, NODE_ARGS);
   track(server.process);
   return server;
 }
@@ -660,7 +664,7 @@ async function timeStartup(kind: Kind, dir: string): Promise<{ ms: number; logSe
   const [command, args] =
     kind === 'redis-server'
       ? ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no']]
-      : [process.execPath, [SERVER_MAIN, '--port', String(port), '--dir', dir, '--save', '']];
+      : [process.execPath, [...NODE_ARGS, SERVER_MAIN, '--port', String(port), '--dir', dir, '--save', '']];
   const started = performance.now();
   const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
@@ -896,7 +900,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         met: loopDelayMs <= TARGET_STALL_MS,
       },
       {
-        name: "(2) the walk's longest slice, less GC inside it",
+        name: "(2) the walk's longest slice, less reported GC pauses",
         redis: 'n/a',
         ours: ms(ownStallMs),
         ratio: '',

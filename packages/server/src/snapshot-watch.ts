@@ -6,7 +6,10 @@ export interface SnapshotFigures {
   peakBufferBytes: number;
   keysCapturedAhead: number;
   longestSliceUsec: number;
-  /** The longest slice less the garbage collection that ran inside it: the walk's own stall. */
+  /**
+   * The longest slice less the GC pauses V8 reported inside it. V8 does not report its
+   * incremental-marking steps, which run inside whatever JavaScript allocates, so they stay in.
+   */
   longestSliceWithoutGcUsec: number;
   maxLoopDelayUsec: number;
   maxGcPauseUsec: number;

@@ -60,12 +60,13 @@ async function startProcess(command: string, args: string[], ready: RegExp, time
 
 /**
  * Starts the built understudy-server on a free port with extra directives, and waits until it
- * logs `ready` (by default: it has loaded its data and accepts connections).
+ * logs `ready` (by default: it has loaded its data and accepts connections). `nodeArgs` go to
+ * node itself (benchmarks pass V8 flags such as --trace-gc, which NODE_OPTIONS refuses).
  */
-export async function startUnderstudy(directives: string[] = [], configFile?: string, ready = /Ready to accept connections/): Promise<RunningServer> {
+export async function startUnderstudy(directives: string[] = [], configFile?: string, ready = /Ready to accept connections/, nodeArgs: readonly string[] = []): Promise<RunningServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const args = [SERVER_MAIN, ...(configFile === undefined ? [] : [configFile]), '--port', String(port), '--enable-debug-command', 'yes', ...directives];
+    const args = [...nodeArgs, SERVER_MAIN, ...(configFile === undefined ? [] : [configFile]), '--port', String(port), '--enable-debug-command', 'yes', ...directives];
     try {
       const server = await startProcess(process.execPath, args, ready);
       server.port = port;
