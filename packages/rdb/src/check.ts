@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import type { EngineLimits } from '@understudy/engine';
+import { type EngineLimits, typeName } from '@understudy/engine';
 import { TYPE_NAMES } from './format.js';
 import { RdbError } from './rdb-error.js';
 import { RdbParser } from './reader.js';
@@ -26,13 +26,6 @@ export interface CheckReport {
   /** The file could not be read at all. */
   ioError: string | null;
 }
-
-const VALUE_TYPES: Readonly<Record<number, string>> = {
-  0: 'string', 1: 'list', 10: 'list', 14: 'list', 18: 'list',
-  2: 'set', 11: 'set',
-  3: 'zset', 5: 'zset', 12: 'zset', 17: 'zset',
-  4: 'hash', 9: 'hash', 13: 'hash', 16: 'hash',
-};
 
 /** Thresholds for decoding only: the checker never re-encodes, so Redis's defaults do. */
 const CHECK_LIMITS: EngineLimits = {
@@ -69,7 +62,7 @@ export async function checkFile(path: string, now = Date.now()): Promise<CheckRe
           report.expires++;
           if (record.expireAt < now) report.alreadyExpired++;
         }
-        count(report.keysByType, VALUE_TYPES[record.type] ?? 'unknown');
+        count(report.keysByType, typeName(record.value));
         count(report.encodings, TYPE_NAMES[record.type] ?? String(record.type));
       },
       emptyKey: () => {

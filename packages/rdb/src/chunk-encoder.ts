@@ -3,8 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from './worker-script.js';
 import { Crc64 } from './crc64.js';
-import { compressSpans } from './string-compression.js';
-import type { ChunkPool, RawChunk } from './writer.js';
+import { type ChunkPool, compressChunk, type RawChunk } from './writer.js';
 
 /**
  * The last stage of writing a snapshot: compresses each raw chunk's strings (LZF) and runs the
@@ -24,9 +23,11 @@ export interface ChunkEncoder {
   ready(clientsBusy: boolean): Promise<void>;
   /** Resolves, once every chunk is out, with the 8-byte trailer (the CRC, or zeros). */
   finish(checksum: boolean): Promise<Buffer>;
+  /** Gives up: what is pending is dropped and waits on the encoder end with an error. */
+  close(): void;
 }
 
-export type EncodedChunkHandler = (chunk: Buffer) => void;
+type EncodedChunkHandler = (chunk: Buffer) => void;
 
 /** Encodes on the calling thread, synchronously. */
 export class InlineEncoder implements ChunkEncoder {
@@ -40,11 +41,7 @@ export class InlineEncoder implements ChunkEncoder {
 
   push(chunks: readonly RawChunk[]): void {
     for (const raw of chunks) {
-      let data = raw.data;
-      if (raw.spanCount > 0) {
-        data = data.subarray(0, compressSpans(data, data.length, raw.spans, raw.spanCount));
-        this.pool.releaseSpans(raw.spans);
-      }
+      const data = compressChunk(raw, this.pool);
       this.crc.update(data);
       this.output(data);
     }
@@ -55,6 +52,9 @@ export class InlineEncoder implements ChunkEncoder {
   async finish(checksum: boolean): Promise<Buffer> {
     return checksum ? this.crc.digest() : Buffer.alloc(8);
   }
+
+  /** Nothing is ever pending. */
+  close(): void {}
 }
 
 /**

@@ -63,7 +63,8 @@ export const TYPE_NAMES: Readonly<Record<number, string>> = {
   19: 'stream-v2',
 };
 
-/** Special string encodings (length byte 0b11xxxxxx). */
+/** A length byte of 0b11xxxxxx introduces a special string encoding, in its low six bits. */
+export const SPECIAL_ENCODING = 0xc0;
 export const StringEncoding = { int8: 0, int16: 1, int32: 2, lzf: 3 } as const;
 
 /** Quicklist v2 node containers. */

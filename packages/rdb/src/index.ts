@@ -4,6 +4,7 @@ export { MAGIC, Opcode, RDB_VERSION, RdbType, TYPE_NAMES, writeFileHeader } from
 export { decodeIntset, encodeIntset } from './intset.js';
 export { decodeListpack, encodeListpack } from './listpack.js';
 export { DatasetLoader, fileSize, type LoadOptions, type LoadResult, loadFile, loadFileSync } from './load.js';
+export { removeQuietly } from './files.js';
 export { lzfCompress, lzfDecompress } from './lzf.js';
 export { RdbError } from './rdb-error.js';
 export { type RdbHandler, RdbParser, type RdbParserOptions, type RdbRecord } from './reader.js';

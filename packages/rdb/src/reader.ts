@@ -1,7 +1,7 @@
 import { type EngineLimits, HashValue, ListValue, NO_EXPIRY, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
 import { latin1Slice } from '@understudy/protocol';
 import { Crc64 } from './crc64.js';
-import { MAGIC, Opcode, QuicklistContainer, RDB_VERSION, RdbType, TYPE_NAMES } from './format.js';
+import { MAGIC, Opcode, QuicklistContainer, RDB_VERSION, RdbType, StringEncoding, TYPE_NAMES } from './format.js';
 import { decodeIntset, IntsetError } from './intset.js';
 import { decodeListpack, ListpackError } from './listpack.js';
 import { lzfDecompress } from './lzf.js';
@@ -83,15 +83,6 @@ export class RdbParser {
     private readonly options: RdbParserOptions,
   ) {
     this.computeChecksum = options.verifyChecksum && options.checksumElsewhere !== true;
-  }
-
-  /** Bytes consumed so far. */
-  get offset(): number {
-    return this.base;
-  }
-
-  get finished(): boolean {
-    return this.phase === 'done';
   }
 
   /** Parses what it can of `chunk`; the chunk is copied, so the caller may reuse it. */
@@ -561,18 +552,18 @@ class Cursor {
   private encoded(encoding: number): number | Buffer {
     const at = this.offset - 1;
     switch (encoding) {
-      case 0:
+      case StringEncoding.int8:
         this.need(1);
         return this.buffer.readInt8(this.position++);
-      case 1: {
+      case StringEncoding.int16: {
         this.need(2);
         const n = this.buffer.readInt16LE(this.position);
         this.position += 2;
         return n;
       }
-      case 2:
+      case StringEncoding.int32:
         return this.int32();
-      case 3: {
+      case StringEncoding.lzf: {
         const compressed = this.length();
         const length = this.length();
         const data = this.bytes(compressed);

@@ -41,10 +41,6 @@ export class RecordEncoder {
     this.source = source;
   }
 
-  get done(): boolean {
-    return this.finished;
-  }
-
   /**
    * Writes up to about `budget` more elements; true when the record is complete. Compact
    * values and strings always complete in one step.

@@ -1,5 +1,5 @@
 import { formatDouble } from '@understudy/protocol';
-import { HashValue, ListValue, type RedisValue, SetValue, type ZSetValue } from '@understudy/engine';
+import { HashValue, ListValue, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
 
 /**
  * A value as the record encoder reads it, shaped by the RDB type it is written as.
@@ -40,29 +40,28 @@ export function liveSource(value: RedisValue): RecordSource {
 }
 
 /**
- * Copies what the encoder needs from a value that is about to change. Strings are immutable
- * and kept as they are; collections copy their arrays of (shared) strings: a pointer per
- * element, never the element bytes.
+ * Copies what the encoder needs from a value that is about to change. Collections copy their
+ * arrays of (shared) strings: a pointer per element, never the element bytes. Strings are
+ * immutable, and compact values are collected into arrays by liveSource already.
  */
 export function frozenSource(value: RedisValue): RecordSource {
-  if (typeof value === 'string') return { kind: 'string', value };
   if (value instanceof ListValue) {
     const items = value.toArray();
     return { kind: 'list', size: items.length, item: (position) => items[position] };
   }
-  if (value instanceof SetValue) {
+  if (value instanceof SetValue && !value.isIntset) {
     const members = value.toArray();
-    if (value.isIntset) return { kind: 'intset', members };
     return { kind: 'set', size: members.length, member: (position) => members[position] };
   }
-  if (value instanceof HashValue) {
-    if (value.isListpack) return { kind: 'hash-listpack', entries: hashEntries(value) };
+  if (value instanceof HashValue && !value.isListpack) {
     const [fields, values] = value.copyEntries();
     return { kind: 'hash', size: fields.length, field: (position) => fields[position], value: (position) => values[position] };
   }
-  if (value.isListpack) return { kind: 'zset-listpack', entries: zsetEntries(value) };
-  const [members, scores] = value.copyEntries();
-  return { kind: 'zset', size: members.length, member: (position) => members[position], score: (position) => scores[position] };
+  if (value instanceof ZSetValue && !value.isListpack) {
+    const [members, scores] = value.copyEntries();
+    return { kind: 'zset', size: members.length, member: (position) => members[position], score: (position) => scores[position] };
+  }
+  return liveSource(value);
 }
 
 /** Elements a source holds (1 for a string), for progress and memory estimates. */

@@ -44,7 +44,7 @@ abstract class WritableSink implements SnapshotSink {
 
   protected constructor(
     protected readonly stream: Writable,
-    private readonly closedEarly: string,
+    protected readonly closedEarly: string,
   ) {
     stream.on('error', (error) => {
       this.failure ??= error;
@@ -152,7 +152,7 @@ export class StreamSink extends WritableSink {
   ) {
     super(stream, 'the sink closed before the snapshot finished');
     stream.once('close', () => {
-      if (!this.ending) this.failure ??= new Error('the sink closed before the snapshot finished');
+      if (!this.ending) this.failure ??= new Error(this.closedEarly);
     });
   }
 

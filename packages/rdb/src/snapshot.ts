@@ -189,7 +189,7 @@ export class Snapshot implements SnapshotObserver {
     this.aborted = error;
     if (this.active !== null) this.keyspace.endSnapshot(this.active);
     for (const sink of this.sinks) sink.abort();
-    if (this.encoder instanceof WorkerEncoder) this.encoder.close();
+    this.encoder.close();
     this.wake?.();
   }
 

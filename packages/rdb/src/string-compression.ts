@@ -1,4 +1,4 @@
-import { lengthSize, writeLength } from './format.js';
+import { lengthSize, SPECIAL_ENCODING, StringEncoding, writeLength } from './format.js';
 import { lzfCompress } from './lzf.js';
 
 /**
@@ -11,7 +11,7 @@ import { lzfCompress } from './lzf.js';
  * the header's size, and the string's size.
  */
 export const SPAN_FIELDS = 3;
-const LZF_ENCODING = 0xc3;
+const LZF_ENCODING = SPECIAL_ENCODING | StringEncoding.lzf;
 const COMPRESSION_GAIN = 4;
 
 let scratch = new Uint8Array(64 * 1024);

@@ -1,5 +1,6 @@
+import { parseInteger } from '@understudy/engine';
 import { latin1Write } from '@understudy/protocol';
-import { lengthSize, writeLength } from './format.js';
+import { lengthSize, SPECIAL_ENCODING, StringEncoding, writeLength } from './format.js';
 import { compressSpans, SPAN_FIELDS } from './string-compression.js';
 
 export const CHUNK_SIZE = 64 * 1024;
@@ -27,8 +28,8 @@ export class ChunkPool {
   }
 
   /** Takes back a chunk (or a view of one) that nothing reads any more. */
-  release(chunk: Uint8Array | ArrayBuffer): void {
-    const backing = chunk instanceof ArrayBuffer ? chunk : chunk.buffer;
+  release(chunk: Uint8Array): void {
+    const backing = chunk.buffer;
     if (backing instanceof ArrayBuffer && backing.byteLength === CHUNK_SIZE && this.free.length < this.keep) this.free.push(backing);
   }
 
@@ -51,6 +52,14 @@ export interface RawChunk {
 }
 
 const NO_SPANS = new Int32Array(0);
+
+/** A raw chunk's final bytes: its strings compressed in place, its spans back in the pool. */
+export function compressChunk(raw: RawChunk, pool: ChunkPool): Buffer {
+  if (raw.spanCount === 0) return raw.data;
+  const length = compressSpans(raw.data, raw.data.length, raw.spans, raw.spanCount);
+  pool.releaseSpans(raw.spans);
+  return raw.data.subarray(0, length);
+}
 
 /**
  * Appends RDB primitives (lengths, strings, doubles...) to byte chunks that the owner takes
@@ -96,12 +105,7 @@ export class RdbWriter {
   }
 
   private compressAll(chunks: RawChunk[]): Buffer[] {
-    return chunks.map((raw) => {
-      if (raw.spanCount === 0) return raw.data;
-      const length = compressSpans(raw.data, raw.data.length, raw.spans, raw.spanCount);
-      this.pool.releaseSpans(raw.spans);
-      return raw.data.subarray(0, length);
-    });
+    return chunks.map((raw) => compressChunk(raw, this.pool));
   }
 
   /** Everything written since the last take, strings not compressed yet. */
@@ -197,34 +201,23 @@ export class RdbWriter {
 
   /** Writes an int8/16/32 encoding if the text is a canonical decimal integer in int32 range. */
   private integer(value: string): boolean {
-    let p = 0;
-    const negative = value.charCodeAt(0) === 0x2d;
-    if (negative) p = 1;
-    if (p >= value.length) return false;
-    const first = value.charCodeAt(p);
-    if (first === 0x30 && (value.length > 1 || negative)) return false;
-    let n = 0;
-    for (; p < value.length; p++) {
-      const c = value.charCodeAt(p);
-      if (c < 0x30 || c > 0x39) return false;
-      n = n * 10 + (c - 0x30);
-    }
-    if (negative) n = -n;
+    const n = parseInteger(value);
     if (n >= -128 && n <= 127) {
       this.reserve(2);
-      this.chunk[this.used++] = 0xc0;
+      this.chunk[this.used++] = SPECIAL_ENCODING | StringEncoding.int8;
       this.chunk.writeInt8(n, this.used++);
     } else if (n >= -32768 && n <= 32767) {
       this.reserve(3);
-      this.chunk[this.used++] = 0xc1;
+      this.chunk[this.used++] = SPECIAL_ENCODING | StringEncoding.int16;
       this.chunk.writeInt16LE(n, this.used);
       this.used += 2;
     } else if (n >= -2147483648 && n <= 2147483647) {
       this.reserve(5);
-      this.chunk[this.used++] = 0xc2;
+      this.chunk[this.used++] = SPECIAL_ENCODING | StringEncoding.int32;
       this.chunk.writeInt32LE(n, this.used);
       this.used += 4;
     } else {
+      // NaN (not a canonical integer) or outside int32.
       return false;
     }
     return true;

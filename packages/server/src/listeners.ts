@@ -1,5 +1,6 @@
-import { chmodSync, unlinkSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { removeQuietly } from '@understudy/rdb';
 import type { Logger } from './logger.js';
 
 /**
@@ -55,14 +56,5 @@ export class Listeners {
   async close(): Promise<void> {
     await Promise.all(this.servers.map((listener) => new Promise<void>((resolve) => listener.close(() => resolve()))));
     if (this.unixPath !== null) removeQuietly(this.unixPath);
-  }
-}
-
-/** Deletes a file that may not exist. */
-export function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Nothing to remove.
   }
 }

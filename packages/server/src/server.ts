@@ -13,12 +13,13 @@ import {
   RedisError,
 } from '@understudy/engine';
 import { ProtocolError } from '@understudy/protocol';
+import { removeQuietly } from '@understudy/rdb';
 import { BlockingRegistry } from './blocking.js';
 import { Client } from './client.js';
 import { serverCommands } from './commands/index.js';
 import type { ServerConfig } from './config/server-config.js';
 import { defaultInfoSections, type InfoSection } from './info.js';
-import { Listeners, removeQuietly } from './listeners.js';
+import { Listeners } from './listeners.js';
 import { type Logger, pinoLevel } from './logger.js';
 import { monitorLine } from './monitor.js';
 import { type PersistenceHost, RdbPersistence } from './persistence.js';
