@@ -133,12 +133,9 @@ export class Keyspace {
    * walking the old one. Returns the number of keys removed.
    */
   flushDatabase(index: number): number {
-    const previous = this.databases[index];
-    const removed = previous.size;
+    const removed = this.databases[index].size;
     if (removed === 0) return 0;
-    const current = new Database(this, index);
-    this.databases[index] = current;
-    this.listener?.databaseReplaced(index, previous, current);
+    this.replaceDatabase(index, new Database(this, index));
     return removed;
   }
 
@@ -159,12 +156,14 @@ export class Keyspace {
    */
   installDatabases(databases: readonly Database[]): void {
     if (databases.length !== this.databases.length) throw new Error('database count mismatch');
-    databases.forEach((current, index) => {
-      const previous = this.databases[index];
-      current.index = index;
-      this.databases[index] = current;
-      this.listener?.databaseReplaced(index, previous, current);
-    });
+    databases.forEach((current, index) => this.replaceDatabase(index, current));
+  }
+
+  private replaceDatabase(index: number, current: Database): void {
+    const previous = this.databases[index];
+    current.index = index;
+    this.databases[index] = current;
+    this.listener?.databaseReplaced(index, previous, current);
   }
 
   swapDatabases(a: number, b: number): void {

@@ -393,15 +393,13 @@ export class RdbParser {
 
   private zset(members: readonly string[], scores: readonly number[], at: number): ZSetValue | null {
     if (members.length === 0) return null;
-    const limits = this.options.limits;
     const zset = new ZSetValue();
+    // Built as a skiplist (keeping -0), then settled as a loading Redis would encode it.
     zset.isListpack = false;
-    let longest = 0;
     for (let i = 0; i < members.length; i++) {
       if (!zset.set(members[i], scores[i])) throw new RdbError('Duplicate zset fields detected', at);
-      if (members[i].length > longest) longest = members[i].length;
     }
-    if (zset.size <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue) zset.useListpack();
+    zset.settleEncoding(this.options.limits);
     return zset;
   }
 }

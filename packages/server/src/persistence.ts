@@ -184,11 +184,6 @@ export class RdbPersistence {
     this.running.snapshot.abort(new AbortedSave(reason));
   }
 
-  /** Resolves when no BGSAVE is running. */
-  async idle(): Promise<void> {
-    while (this.running !== null) await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-
   private bgsaveDone(running: RunningBgsave, progress: SnapshotProgress, error: Error | null): void {
     running.watch.stop();
     this.running = null;
@@ -234,7 +229,7 @@ export class RdbPersistence {
   cron(): void {
     if (this.running !== null || this.loading !== null) return;
     const now = Math.floor(Date.now() / 1000);
-    const retryAllowed = this.lastBgsaveOk || now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY;
+    const retryAllowed = this.retryAllowed(now);
     if (this.scheduled && retryAllowed) {
       this.startBgsave();
       return;
@@ -251,9 +246,12 @@ export class RdbPersistence {
 
   /** A transaction ended: a BGSAVE it scheduled starts now, after all of its commands. */
   transactionDone(): void {
-    if (this.scheduled && this.running === null && (this.lastBgsaveOk || Math.floor(Date.now() / 1000) - this.lastBgsaveTry > BGSAVE_RETRY_DELAY)) {
-      this.startBgsave();
-    }
+    if (this.scheduled && this.running === null && this.retryAllowed(Math.floor(Date.now() / 1000))) this.startBgsave();
+  }
+
+  /** After a failed BGSAVE, the next automatic one waits BGSAVE_RETRY_DELAY seconds. */
+  private retryAllowed(nowSeconds: number): boolean {
+    return this.lastBgsaveOk || nowSeconds - this.lastBgsaveTry > BGSAVE_RETRY_DELAY;
   }
 
   /** FLUSHALL: a running BGSAVE is dropped and, with save rules, the empty dataset saved at once. */
@@ -319,7 +317,7 @@ export class RdbPersistence {
       result = loadFileSync(this.path, databases, { ...this.loadOptions(), existingKeys });
     } catch (error) {
       this.host.log.warn({ file: this.path, err: errorText(error) }, 'Error trying to load the RDB dump');
-      if (options.flush) keyspace.installDatabases(keyspace.createDatabases());
+      if (options.flush) keyspace.flushAll();
       return 'load-failed';
     }
     if (options.flush) keyspace.installDatabases(databases);

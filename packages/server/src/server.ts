@@ -80,8 +80,6 @@ export class Server implements PersistenceHost {
   memoryPeak = 0;
   /** Called by SHUTDOWN once the server has stopped (the executable exits the process). */
   onShutdown: () => void = () => undefined;
-  /** Set while the dataset loads at startup: most commands answer -LOADING. */
-  loading = false;
   /** CLIENT PAUSE: until when, and whether only writes wait. */
   pause: { until: number; writesOnly: boolean; timer: NodeJS.Timeout } | null = null;
   /** The command being executed, which a blocking command parks with its client. */
@@ -96,8 +94,6 @@ export class Server implements PersistenceHost {
   private cron: NodeJS.Timeout | null = null;
   private shuttingDown = false;
   private readonly keyspaceEvents: KeyspaceListener;
-  /** FLUSHALL also resets the snapshot on disk when there are save rules, as in Redis. */
-  private readonly flushallSpec: CommandSpec<Client> | undefined;
 
   constructor(
     readonly config: ServerConfig,
@@ -106,9 +102,17 @@ export class Server implements PersistenceHost {
     this.keyspace = new Keyspace(config.get('databases'));
     this.watches = new WatchRegistry(this.keyspace);
     this.listeners = new Listeners((socket) => this.accept(socket), log);
-    this.table.register(engineCommands);
+    this.table.register(engineCommands.map((definition) => {
+      const run = definition.run;
+      if (definition.name !== 'flushall' || run === undefined) return definition;
+      // FLUSHALL also resets the snapshot on disk when there are save rules, as in Redis.
+      const runAndSave = (client: Client, argv: string[]): void => {
+        run(client, argv);
+        this.persistence.flushedAll();
+      };
+      return { ...definition, run: runAndSave };
+    }));
     this.table.register(serverCommands);
-    this.flushallSpec = this.table.get('flushall');
     this.persistence = new RdbPersistence(this);
     this.applyLimits();
     config.onChange((name) => this.configChanged(name));
@@ -122,6 +126,11 @@ export class Server implements PersistenceHost {
         blocking.databaseReplaced(index, current);
       },
     };
+  }
+
+  /** While the dataset loads at startup, most commands answer -LOADING. */
+  get loading(): boolean {
+    return this.persistence.loading !== null;
   }
 
   // ---- lifecycle ------------------------------------------------------------------------
@@ -139,12 +148,7 @@ export class Server implements PersistenceHost {
     this.startCron();
     this.log.info({ port }, 'Server initialized');
     // Clients may connect while the dataset loads; they get -LOADING until it is in.
-    this.loading = true;
-    try {
-      await this.persistence.loadAtStartup();
-    } finally {
-      this.loading = false;
-    }
+    await this.persistence.loadAtStartup();
     this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
   }
 
@@ -177,7 +181,7 @@ export class Server implements PersistenceHost {
   shutdown(options: { save?: boolean; nosave?: boolean; force?: boolean } = {}): boolean {
     this.log.warn('User requested shutdown...');
     const persistence = this.persistence;
-    if (persistence.bgsaveInProgress) persistence.abortBgsave('shutdown');
+    persistence.abortBgsave('shutdown');
     const save = !this.loading && options.nosave !== true && (options.save === true || this.config.get('save').length > 0);
     if (save) {
       this.log.info('Saving the final RDB snapshot before exiting.');
@@ -380,7 +384,6 @@ export class Server implements PersistenceHost {
     const started = timed ? performance.now() : 0;
     try {
       spec.handler!(client, argv);
-      if (spec === this.flushallSpec) this.persistence.flushedAll();
     } catch (error) {
       stats.failedCalls++;
       if (error instanceof RedisError) {

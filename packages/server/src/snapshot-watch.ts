@@ -35,6 +35,7 @@ const MAX_GC_ENTRIES = 100_000;
 export class SnapshotWatch {
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   private readonly pauses: { start: number; ms: number }[] = [];
+  private longestPause = 0;
   private readonly observer = new PerformanceObserver((list) => this.record(list.getEntries()));
 
   constructor() {
@@ -51,20 +52,21 @@ export class SnapshotWatch {
 
   figures(progress: SnapshotProgress): SnapshotFigures {
     this.record(this.observer.takeRecords());
-    let maxGc = 0;
-    for (const pause of this.pauses) maxGc = Math.max(maxGc, pause.ms);
     return {
       peakBufferBytes: progress.peakBufferBytes,
       keysCapturedAhead: progress.keysCapturedAhead,
       longestSliceUsec: Math.round(progress.longestSliceMs * 1000),
       longestSliceWithoutGcUsec: Math.round(this.longestWithoutGc(progress) * 1000),
       maxLoopDelayUsec: Math.round(this.loopDelay.max / 1000),
-      maxGcPauseUsec: Math.round(maxGc * 1000),
+      maxGcPauseUsec: Math.round(this.longestPause * 1000),
     };
   }
 
   private record(entries: readonly PerformanceEntry[]): void {
-    for (const entry of entries) if (this.pauses.length < MAX_GC_ENTRIES) this.pauses.push({ start: entry.startTime, ms: entry.duration });
+    for (const entry of entries) {
+      this.longestPause = Math.max(this.longestPause, entry.duration);
+      if (this.pauses.length < MAX_GC_ENTRIES) this.pauses.push({ start: entry.startTime, ms: entry.duration });
+    }
   }
 
   /**

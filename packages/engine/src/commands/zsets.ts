@@ -27,15 +27,6 @@ function convertIfLarge(ctx: ExecContext, zset: ZSetValue, member: string): void
   }
 }
 
-/** The encoding a freshly built result gets (ZUNIONSTORE, ZRANGESTORE...). */
-function settleEncoding(ctx: ExecContext, zset: ZSetValue): void {
-  const limits = ctx.keyspace.limits;
-  let longest = 0;
-  for (let i = 0; i < zset.size; i++) longest = Math.max(longest, zset.memberAt(i).length);
-  if (zset.size <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue) zset.useListpack();
-  else zset.isListpack = false;
-}
-
 /** After members were removed: deletes the key when the set emptied, else signals the change. */
 function afterRemoval(db: Database, key: string, zset: ZSetValue): void {
   if (zset.size === 0) db.remove(db.peek(key));
@@ -420,7 +411,7 @@ function zrangestore(ctx: ExecContext, argv: string[]): void {
 function store(ctx: ExecContext, argv: string[], destination: string, result: ZSetValue): void {
   const db = ctx.db;
   if (result.size > 0) {
-    settleEncoding(ctx, result);
+    result.settleEncoding(ctx.keyspace.limits);
     db.set(destination, result);
     ctx.keyspace.dirty++;
     ctx.reply.integer(result.size);

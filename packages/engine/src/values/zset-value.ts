@@ -75,6 +75,14 @@ export class ZSetValue {
     return this.scores[position];
   }
 
+  /** The encoding a set built in one go gets (a loaded key, ZUNIONSTORE's result...). */
+  settleEncoding(limits: { readonly zsetMaxListpackEntries: number; readonly zsetMaxListpackValue: number }): void {
+    let longest = 0;
+    for (let i = 0; i < this.members.length; i++) longest = Math.max(longest, this.members[i].length);
+    if (this.size <= limits.zsetMaxListpackEntries && longest <= limits.zsetMaxListpackValue) this.useListpack();
+    else this.isListpack = false;
+  }
+
   /** Takes the listpack encoding: scores of -0 become 0, as Redis's conversion writes them. */
   useListpack(): void {
     this.isListpack = true;

@@ -68,7 +68,7 @@ function quote(arg: string): string {
  * Directives that merge (save) combine their lines, starting from the first one seen.
  */
 export function applyConfigLines(config: ServerConfig, lines: readonly ConfigLine[]): void {
-  const merging = new Set<string>();
+  const seen = new Set<string>();
   for (const line of lines) {
     const name = directiveNamed(line.args[0]);
     if (name === null) throw new ConfigFileError(line.source, line.line, line.text, 'Bad directive or wrong number of arguments');
@@ -78,12 +78,8 @@ export function applyConfigLines(config: ServerConfig, lines: readonly ConfigLin
       throw new ConfigFileError(line.source, line.line, line.text, 'wrong number of arguments');
     }
     try {
-      if (directive.merge === undefined || !merging.has(name)) {
-        config.set(name, args);
-        merging.add(name);
-      } else {
-        config.merge(name, args);
-      }
+      config.set(name, args, seen.has(name));
+      seen.add(name);
     } catch (error) {
       if (!(error instanceof ConfigValueError)) throw error;
       throw new ConfigFileError(line.source, line.line, line.text, error.message);

@@ -101,19 +101,15 @@ export class ServerConfig {
     return this.values.get(name) as ConfigValue<N>;
   }
 
-  /** Parses and stores a value; throws ConfigValueError with Redis's reason text. */
-  set(name: ConfigName, args: readonly string[]): void {
+  /**
+   * Parses and stores a value; throws ConfigValueError with Redis's reason text. With
+   * `merge`, a directive that merges (save) combines the value with the current one, as a
+   * further config file line does.
+   */
+  set(name: ConfigName, args: readonly string[], merge = false): void {
     const directive = DIRECTIVES[name] as Directive<unknown>;
     const value = directive.parse(args);
-    this.values.set(name, value);
-    for (const listener of this.listeners) listener(name);
-  }
-
-  /** Parses a further config file line of a merging directive (save) into the current value. */
-  merge(name: ConfigName, args: readonly string[]): void {
-    const directive = DIRECTIVES[name] as Directive<unknown>;
-    const value = directive.parse(args);
-    this.values.set(name, directive.merge === undefined ? value : directive.merge(this.values.get(name), value));
+    this.values.set(name, merge && directive.merge !== undefined ? directive.merge(this.values.get(name), value) : value);
     for (const listener of this.listeners) listener(name);
   }
 
