@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { freePort, RawClient, type RunningServer, SERVER_MAIN, startRedis, startUnderstudy } from '@understudy/server/testing';
+import { freePort, parseInfo, RawClient, type RunningServer, SERVER_MAIN, startRedis, startUnderstudy } from '@understudy/server/testing';
 import { residentBytes } from './memory.js';
 import { megabytes, printTable, ratio } from './table.js';
 
@@ -43,6 +43,8 @@ const LOAD_BATCH = 1000;
 const LOAD_CLIENTS = 20;
 const LOAD_PIPELINE = 16;
 const LOAD_VALUE_SIZE = 800;
+/** A restart that has not served its dump by then has failed. */
+const STARTUP_LIMIT_MS = 10 * 60_000;
 /** Shortest window for the lowest throughput seen during the snapshot. */
 const LOW_WINDOW_MS = 250;
 
@@ -314,15 +316,6 @@ async function loadDataset(port: number, keys: number): Promise<number> {
 }
 
 // ---- measuring ----------------------------------------------------------------------------
-
-function parseInfo(reply: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of reply.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
-  }
-  return fields;
-}
 
 async function info(client: RawClient, ...sections: string[]): Promise<Map<string, string>> {
   client.send('INFO', ...sections);
@@ -653,7 +646,7 @@ function warnings(log: string): string[] {
 const NODE_ARGS = (process.env.BENCH_SNAPSHOT_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
-  const server = kind === 'redis-server' ? await startRedis(['--dir', dir]) : await startUnderstudy(['--dir', dir, '--save', ''], undefined, undefined, NODE_ARGS);
+  const server = kind === 'redis-server' ? await startRedis(['--dir', dir]) : await startUnderstudy(['--dir', dir, '--save', ''], { nodeArgs: NODE_ARGS });
   track(server.process);
   return server;
 }
@@ -670,10 +663,15 @@ async function timeStartup(kind: Kind, dir: string): Promise<{ ms: number; logSe
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = started + STARTUP_LIMIT_MS;
+  const checkDeadline = (): void => {
+    if (performance.now() > deadline) throw new Error(`${kind} did not serve its dump within ${STARTUP_LIMIT_MS / 1000} s: ${output.slice(-2000)}`);
+  };
   try {
     let client: RawClient | null = null;
     while (client === null) {
       checkAlive(child, `${kind} restarting on its dump`, () => output);
+      checkDeadline();
       try {
         client = await RawClient.connect(port);
       } catch {
@@ -689,6 +687,7 @@ async function timeStartup(kind: Kind, dir: string): Promise<{ ms: number; logSe
         break;
       }
       if (!reply.startsWith('-LOADING')) throw new Error(`${kind} answered PING with ${JSON.stringify(reply)}`);
+      checkDeadline();
       await sleep(2);
     }
     client.send('DBSIZE');
@@ -752,7 +751,8 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
           const afterEnd = performance.now();
           const baselineCpu = othersShare(cpuBaseline, cpuStart, bgsaveStart - baselineStart);
           const duringCpu = othersShare(cpuStart, cpuEnd, bgsaveEnd - bgsaveStart);
-          load.check();
+          const peakDuring = monitor.peakRss(bgsaveStart, bgsaveEnd);
+          const pingDuring = monitor.maxPing(bgsaveStart, bgsaveEnd);
           figures = {
             loadMs,
             usedMemory,
@@ -767,11 +767,11 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
             afterRps: monitor.throughput(afterStart, afterEnd),
             pingAfterMs: monitor.maxPing(afterStart, afterEnd).latency,
             afterMs: afterEnd - afterStart,
-            peakParent: monitor.peakRss(bgsaveStart, bgsaveEnd).parent,
-            peakTotal: monitor.peakRss(bgsaveStart, bgsaveEnd).total,
+            peakParent: peakDuring.parent,
+            peakTotal: peakDuring.total,
             pingBaselineMs: monitor.maxPing(baselineStart, bgsaveStart).latency,
-            pingDuringMs: monitor.maxPing(bgsaveStart, bgsaveEnd).latency,
-            pingDuringAtMs: monitor.maxPing(bgsaveStart, bgsaveEnd).sentAt - bgsaveStart,
+            pingDuringMs: pingDuring.latency,
+            pingDuringAtMs: pingDuring.sentAt - bgsaveStart,
             pings: monitor.pingCount(bgsaveStart, bgsaveEnd),
             benchLoopDelayMs: benchDelay.max / 1e6,
             othersBaseline: baselineCpu.others,
@@ -878,7 +878,8 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
     const loopDelayMs = numberField(ours.persistence, 'snapshot_max_loop_delay_usec') / 1000;
     const ownStallMs = numberField(ours.persistence, 'snapshot_longest_slice_without_gc_usec') / 1000;
     const withoutRps = (figures: ServerFigures): number => (figures.baselineRps * BASELINE_MS + figures.afterRps * figures.afterMs) / (BASELINE_MS + figures.afterMs);
-    const throughputOurs = ours.duringRps / withoutRps(ours);
+    const oursWithoutRps = withoutRps(ours);
+    const throughputOurs = ours.duringRps / oursWithoutRps;
     const duration = ours.bgsaveMs / redis.bgsaveMs;
     const startup = ours.startupMs / redis.startupMs;
     const fileSize = ours.fileBytes / redis.fileBytes;
@@ -918,7 +919,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
       {
         name: '(3) load throughput during / without (before and after)',
         redis: ratio(redis.duringRps, withoutRps(redis)),
-        ours: ratio(ours.duringRps, withoutRps(ours)),
+        ours: ratio(ours.duringRps, oursWithoutRps),
         ratio: '',
         target: `understudy >= ${TARGET_THROUGHPUT * 100}%`,
         met: throughputOurs >= TARGET_THROUGHPUT,

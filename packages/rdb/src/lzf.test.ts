@@ -3,10 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Crc64, crc64 } from './crc64.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
-import { Keyspace } from '@understudy/engine';
 import { Opcode, writeFileHeader } from './format.js';
-import { RdbParser } from './reader.js';
 import { writeRecord } from './record-encoder.js';
+import { parseFile } from './test-support.js';
 import { RdbWriter } from './writer.js';
 
 /** A whole file of string keys, as the writer lays it out; compressed or not. */
@@ -22,11 +21,7 @@ function fileOf(values: readonly string[], compression: boolean): Buffer {
 }
 
 function valuesIn(file: Buffer): string[] {
-  const keyspace = new Keyspace();
-  const parser = new RdbParser({ record: (record) => keyspace.db(0).add(record.key, record.value, record.expireAt) }, { limits: keyspace.limits, verifyChecksum: true });
-  parser.push(file);
-  parser.end();
-  const db = keyspace.db(0);
+  const db = parseFile(file).db(0);
   return Array.from({ length: db.size }, (_, i) => db.value(db.peek(`k${i}`)) as string);
 }
 

@@ -2,12 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { datasetDigest, type EngineLimits, Keyspace } from '@understudy/engine';
-import { commandSequence, EngineSession } from '@understudy/engine/testing';
+import { datasetDigest } from '@understudy/engine';
+import { commandSequence, EngineSession, eventually } from '@understudy/engine/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RdbParser } from './reader.js';
-import { expiries, parseFile, TEST_LIMITS } from './test-support.js';
+import { expiries, parseFile } from './test-support.js';
 import { RecordEncoder } from './record-encoder.js';
 import { liveSource } from './record-source.js';
 import { FileSink, type SnapshotSink, StreamSink } from './sinks.js';
@@ -19,8 +18,6 @@ import { RdbWriter } from './writer.js';
  * deletes, expiries, FLUSHDB, SWAPDB, MOVE, changes to a large value half written), the file
  * holds the dataset exactly as it was when the snapshot began.
  */
-
-const LIMITS = TEST_LIMITS;
 
 const T0 = 1_700_000_000_000;
 
@@ -44,8 +41,6 @@ class SlowSink extends Writable {
     return Buffer.concat(this.chunks);
   }
 }
-
-
 
 function bigValues(session: EngineSession, db: number, size: number): void {
   session.run('SELECT', String(db));
@@ -232,7 +227,8 @@ describe('backpressure and sinks', () => {
     };
     await expect(new Snapshot(session.keyspace, [failing], { compression: false, checksum: true, aux: [] }).run()).rejects.toThrow('No space left on device');
     expect(session.keyspace.snapshot).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The temporary file goes once its stream has closed.
+    await eventually(() => readdirSync(dir).length === 0, 'the temporary file to be removed');
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -247,7 +243,7 @@ describe('backpressure and sinks', () => {
     snapshot.abort(new Error('shutdown'));
     expect(session.keyspace.snapshot).toBeNull();
     await expect(done).rejects.toThrow('shutdown');
-    await new Promise((resolve) => sink.temporary.length > 0 && setTimeout(resolve, 50));
+    await eventually(() => !existsSync(sink.temporary), 'the temporary file to be removed');
     expect(existsSync(sink.temporary)).toBe(false);
     expect(existsSync(join(dir, 'dump.rdb'))).toBe(false);
   });

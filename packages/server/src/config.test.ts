@@ -57,7 +57,7 @@ async function connect(server: RunningServer): Promise<Redis> {
 describe('configuration', () => {
   it('reads a redis.conf-style file, with command-line directives taking precedence', async () => {
     const file = configFile('# Understudy test configuration\nhz 20\n\nmaxclients 500 \n"databases" 4\nport 1\n');
-    const server = await startUnderstudy([], file);
+    const server = await startUnderstudy([], { configFile: file });
     running.push(server);
     const client = await connect(server);
     expect(await client.config('GET', 'hz')).toEqual(['hz', '20']);
@@ -93,7 +93,7 @@ describe('configuration', () => {
   it('rewrites changed values into the same file, keeping comments and order', async () => {
     const original = '# header comment\nhz 20\n# keep me\ntimeout 0\ntimeout 5\n';
     const file = configFile(original);
-    const server = await startUnderstudy([], file);
+    const server = await startUnderstudy([], { configFile: file });
     running.push(server);
     const client = await connect(server);
     await client.config('SET', 'hz', '30');
@@ -108,7 +108,7 @@ describe('configuration', () => {
     expect(rewritten.slice(marker)).toEqual(expect.arrayContaining(['maxclients 321', `port ${server.port}`]));
     client.disconnect();
     await server.stop();
-    const restarted = await startUnderstudy([], file);
+    const restarted = await startUnderstudy([], { configFile: file });
     running.push(restarted);
     const again = await connect(restarted);
     expect(await again.config('GET', 'maxclients')).toEqual(['maxclients', '321']);

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { datasetDigest, Keyspace } from '@understudy/engine';
 import { RdbParser } from '@understudy/rdb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, runToExit, type RunningServer, startRedis, startUnderstudy, understudyStartupFailure } from './test-support/processes.js';
-import { RawClient } from './test-support/raw-client.js';
+import { eventually, freePort, parseInfo, RawClient, runToExit, type RunningServer, startRedis, startUnderstudy, understudyStartupFailure } from './test-support/index.js';
 
 /**
  * RDB persistence as a Redis user meets it: SAVE, BGSAVE, LASTSAVE, save rules, MISCONF,
@@ -27,7 +26,7 @@ function tempDir(): string {
 }
 
 async function understudy(directives: string[], ready?: RegExp): Promise<RunningServer> {
-  const server = await startUnderstudy(directives, undefined, ready);
+  const server = await startUnderstudy(directives, { ready });
   running.push(server);
   return server;
 }
@@ -53,29 +52,8 @@ async function pair(directives: string[] = []): Promise<{ theirs: RawClient; our
   return { theirs, ours, theirDir, ourDir, servers: [theirServer, ourServer] };
 }
 
-/** The text of a bulk reply. */
-function bulk(reply: string): string {
-  const match = /^\$(\d+)\r\n/.exec(reply);
-  if (match === null) throw new Error(`not a bulk reply: ${JSON.stringify(reply)}`);
-  return reply.slice(match[0].length, match[0].length + Number(match[1]));
-}
-
 async function info(client: RawClient, section = 'persistence'): Promise<Map<string, string>> {
-  const fields = new Map<string, string>();
-  for (const line of bulk(await client.call('INFO', section)).split('\r\n')) {
-    const at = line.indexOf(':');
-    if (at > 0 && !line.startsWith('#')) fields.set(line.slice(0, at), line.slice(at + 1));
-  }
-  return fields;
-}
-
-/** Polls until `condition` holds; fails the test at the deadline. */
-async function eventually(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return parseInfo(await client.call('INFO', section));
 }
 
 async function bgsaveDone(client: RawClient): Promise<void> {
@@ -385,7 +363,13 @@ describe('loading at startup', () => {
     await fill(setup, 3000);
     await setup.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
     for (const key of ['gone:1', 'gone:2', 'gone:3']) await setup.call('SET', key, 'x', 'PX', '1');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The server's clock past their expiry; TIME leaves the keys alone (a lookup would expire them).
+    const serverMs = async (): Promise<number> => {
+      const time = /^\*2\r\n\$\d+\r\n(\d+)\r\n\$\d+\r\n(\d+)\r\n$/.exec(await setup.call('TIME'));
+      return Number(time?.[1]) * 1000 + Number(time?.[2]) / 1000;
+    };
+    const setAt = await serverMs();
+    await eventually(async () => (await serverMs()) > setAt + 1, 'the keys to pass their expiry');
     expect(await setup.call('SAVE')).toBe('+OK\r\n');
     setup.send('SHUTDOWN', 'NOSAVE');
     await setup.closedByServer();
@@ -490,11 +474,12 @@ describe('a corrupt file stops startup with its offset, never half loaded', () =
 describe('a BGSAVE under a write storm holds the dataset of the moment it started', () => {
   /** Random writes, deletes and expiries over the whole keyspace, pipelined on one connection. */
   class Hammer {
+    /** Commands answered so far. */
+    sent = 0;
     private stopped = false;
     private done: Promise<number>;
     constructor(client: RawClient, keys: number) {
       this.done = (async () => {
-        let sent = 0;
         let seed = 0x9e3779b9;
         // xorshift32: integer arithmetic only, so the sequence never degenerates.
         const random = (n: number): number => {
@@ -518,14 +503,14 @@ describe('a BGSAVE under a write storm holds the dataset of the moment it starte
               case 7: batch.push(['APPEND', key, 'more']); break;
               case 8: batch.push(['RENAME', key, `key:${random(keys)}`]); break;
               case 9: batch.push(['SELECT', '1'], ['SET', key, 'db1'], ['SELECT', '0']); break;
-              default: batch.push(['SET', key, `overwritten-${sent}`]);
+              default: batch.push(['SET', key, `overwritten-${this.sent}`]);
             }
           }
           for (const argv of batch) client.send(...argv);
           for (let i = 0; i < batch.length; i++) await client.reply(30_000);
-          sent += batch.length;
+          this.sent += batch.length;
         }
-        return sent;
+        return this.sent;
       })();
     }
 
@@ -551,7 +536,7 @@ describe('a BGSAVE under a write storm holds the dataset of the moment it starte
     await control.call('SELECT', '0');
 
     const hammer = new Hammer(writer, keys);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(() => hammer.sent > 0, 'the writes to get going');
     // DEBUG DIGEST and the start of the BGSAVE in one transaction: the same instant.
     control.send('MULTI');
     control.send('DEBUG', 'DIGEST');

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Crc64, encodeIntset, encodeListpack, encodeZiplist, encodeZipmap, Opcode, RdbType, RdbWriter, writeFileHeader } from '@understudy/rdb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRedis, startUnderstudy, type RunningServer } from './test-support/processes.js';
-import { RawClient } from './test-support/raw-client.js';
+import { eventually, parseInfo, RawClient, type RunningServer, startRedis, startUnderstudy } from './test-support/index.js';
 
 /**
  * RDB files are interchangeable with redis-server 7.0.15, in both directions:
@@ -33,7 +32,6 @@ import { RawClient } from './test-support/raw-client.js';
 
 interface Session {
   server: RunningServer;
-  client: RawClient;
   call(...argv: string[]): Promise<string>;
   stop(): Promise<void>;
 }
@@ -61,7 +59,7 @@ async function session(server: RunningServer): Promise<Session> {
     await server.stop();
   };
   cleanups.push(stop);
-  return { server, client, call: (...argv) => client.call(...argv), stop };
+  return { server, call: (...argv) => client.call(...argv), stop };
 }
 
 const understudy = async (directives: string[]): Promise<Session> => session(await startUnderstudy(directives));
@@ -92,18 +90,8 @@ function integer(reply: string): number {
   return Number(match[1]);
 }
 
-/** The fields of an INFO reply. */
-function info(reply: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of reply.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
-  }
-  return fields;
-}
-
 async function infoField(s: Session, section: string, field: string): Promise<string | undefined> {
-  return info(await s.call('INFO', section)).get(field);
+  return parseInfo(await s.call('INFO', section)).get(field);
 }
 
 /** A bulk string reply. */
@@ -114,22 +102,13 @@ function bulkArray(items: readonly string[]): string {
   return `*${items.length}\r\n${items.map((item) => `$${item.length}\r\n${item}\r\n`).join('')}`;
 }
 
-/** Polls until `probe` holds; fails with `what` after the deadline. */
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 async function bgsave(s: Session): Promise<void> {
   expect(await s.call('BGSAVE')).toBe('+Background saving started\r\n');
   await bgsaveFinished(s);
 }
 
 async function bgsaveFinished(s: Session): Promise<void> {
-  await until('BGSAVE to finish', async () => (await infoField(s, 'persistence', 'rdb_bgsave_in_progress')) === '0');
+  await eventually(async () => (await infoField(s, 'persistence', 'rdb_bgsave_in_progress')) === '0', 'BGSAVE to finish');
   expect(await infoField(s, 'persistence', 'rdb_last_bgsave_status')).toBe('ok');
 }
 
@@ -797,7 +776,7 @@ describe('keys already expired in a file', () => {
       for (const name of ['goes:list', 'goes:hash', 'goes:zset']) expect(integer(await writer.call('PEXPIREAT', name, String(soon)))).toBe(1);
     }
     // Wait, without touching the keys, until the server's clock has passed their expire time.
-    await until('the expire time to pass', async () => nowMs(/^\*2\r\n\$\d+\r\n(\d+)\r\n\$\d+\r\n(\d+)\r\n$/.exec(await writer.call('TIME'))) > soon + 1);
+    await eventually(async () => nowMs(/^\*2\r\n\$\d+\r\n(\d+)\r\n\$\d+\r\n(\d+)\r\n$/.exec(await writer.call('TIME'))) > soon + 1, 'the expire time to pass');
     expect(await writer.call('SAVE')).toBe(OK);
     await writer.stop();
     expect(checkFigures(checkRdb(join(dir, 'dump.rdb')))).toEqual({ keys: 12, expires: 10, alreadyExpired: 8 });

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUnderstudy, type RunningServer } from './test-support/processes.js';
+import { eventually } from './test-support/index.js';
 import { RawClient } from './test-support/raw-client.js';
 
 let server: RunningServer;
@@ -21,15 +22,6 @@ async function client(): Promise<Redis> {
   const connection = new Redis({ port: server.port, lazyConnect: true, maxRetriesPerRequest: 0 });
   await connection.connect();
   return connection;
-}
-
-/** Polls until `check` passes or the deadline expires (no fixed sleeps). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('understudy-server with ioredis', () => {
@@ -86,7 +78,7 @@ describe('understudy-server with ioredis', () => {
     await subscriber.subscribe('news');
     await subscriber.psubscribe('n*');
     expect(await redis.publish('news', 'hello')).toBe(2);
-    await eventually(async () => received.length === 2);
+    await eventually(async () => received.length === 2, 'both messages');
     expect(received.sort()).toEqual(['n*|news:hello', 'news:hello']);
     subscriber.disconnect();
   });
@@ -94,7 +86,7 @@ describe('understudy-server with ioredis', () => {
   it('serves a blocked BLPOP when another client pushes, and times out otherwise', async () => {
     const blocked = await client();
     const waiting = blocked.blpop('queue', 0);
-    await eventually(async () => (await redis.info('clients')).includes('blocked_clients:1'));
+    await eventually(async () => (await redis.info('clients')).includes('blocked_clients:1'), 'the client to block');
     await redis.rpush('queue', 'job');
     expect(await waiting).toEqual(['queue', 'job']);
     const started = Date.now();
@@ -106,7 +98,7 @@ describe('understudy-server with ioredis', () => {
   it('moves elements with BLMOVE once the source exists', async () => {
     const blocked = await client();
     const waiting = blocked.blmove('src', 'dst', 'LEFT', 'RIGHT', 0);
-    await eventually(async () => (await redis.info('clients')).includes('blocked_clients:1'));
+    await eventually(async () => (await redis.info('clients')).includes('blocked_clients:1'), 'the client to block');
     await redis.lpush('src', 'a');
     expect(await waiting).toBe('a');
     expect(await redis.lrange('dst', 0, -1)).toEqual(['a']);
@@ -121,7 +113,7 @@ describe('understudy-server with ioredis', () => {
     expect(line).toMatch(/^id=\d+ addr=127\.0\.0\.1:\d+ laddr=127\.0\.0\.1:\d+ fd=\d+ name=victim age=\d+ idle=\d+ flags=N db=0 /);
     const id = /^id=(\d+)/.exec(line)![1];
     expect(await redis.client('KILL', 'ID', id)).toBe(1);
-    await eventually(async () => !((await redis.client('LIST')) as string).includes('name=victim'));
+    await eventually(async () => !((await redis.client('LIST')) as string).includes('name=victim'), 'the victim to be killed');
     victim.disconnect();
   });
 
@@ -173,7 +165,7 @@ describe('understudy-server with ioredis', () => {
     let written = false;
     const write = writer.set('after-pause', '1').then(() => (written = true));
     expect(await redis.get('balance')).toBe('6');
-    await eventually(async () => (await redis.info('clients')).includes('blocked_clients:1'));
+    await eventually(async () => (await redis.info('clients')).includes('blocked_clients:1'), 'the client to block');
     expect(written).toBe(false);
     await redis.client('UNPAUSE');
     await write;
@@ -184,8 +176,8 @@ describe('understudy-server with ioredis', () => {
   it('expires keys lazily and in the background', async () => {
     await redis.set('short', 'x', 'PX', 50);
     await redis.set('short2', 'x', 'PX', 50);
-    await eventually(async () => (await redis.info('keyspace')).includes('expires=') && (await redis.exists('short')) === 0);
-    await eventually(async () => !(await redis.info('keyspace')).match(/expires=[1-9]/));
+    await eventually(async () => (await redis.info('keyspace')).includes('expires=') && (await redis.exists('short')) === 0, 'the short key to expire');
+    await eventually(async () => !(await redis.info('keyspace')).match(/expires=[1-9]/), 'no keys with an expiry left');
   });
 });
 

@@ -58,12 +58,21 @@ async function startProcess(command: string, args: string[], ready: RegExp, time
   };
 }
 
+export interface UnderstudyOptions {
+  /** A config file, given before the directives as understudy-server takes it. */
+  configFile?: string;
+  /** What the log must show before the server counts as started. */
+  ready?: RegExp;
+  /** Flags for node itself (benchmarks pass V8 flags such as --trace-gc, which NODE_OPTIONS refuses). */
+  nodeArgs?: readonly string[];
+}
+
 /**
  * Starts the built understudy-server on a free port with extra directives, and waits until it
- * logs `ready` (by default: it has loaded its data and accepts connections). `nodeArgs` go to
- * node itself (benchmarks pass V8 flags such as --trace-gc, which NODE_OPTIONS refuses).
+ * logs `ready` (by default: it has loaded its data and accepts connections).
  */
-export async function startUnderstudy(directives: string[] = [], configFile?: string, ready = /Ready to accept connections/, nodeArgs: readonly string[] = []): Promise<RunningServer> {
+export async function startUnderstudy(directives: string[] = [], options: UnderstudyOptions = {}): Promise<RunningServer> {
+  const { configFile, ready = /Ready to accept connections/, nodeArgs = [] } = options;
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const args = [...nodeArgs, SERVER_MAIN, ...(configFile === undefined ? [] : [configFile]), '--port', String(port), '--enable-debug-command', 'yes', ...directives];
