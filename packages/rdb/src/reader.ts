@@ -406,8 +406,11 @@ export class RdbParser {
 
 /** A score stored as text in a ziplist or listpack (integers, %.17g, inf). */
 function scoreFromText(text: string): number {
+  // Numbers first: the pattern only runs for the rare text Number() refuses ("inf").
+  const score = Number(text);
+  if (!Number.isNaN(score)) return text.length === 0 ? NaN : score;
   if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
-  return text.length === 0 ? NaN : Number(text);
+  return NaN;
 }
 
 function nonEmptyList(elements: string[]): ListValue | null {
