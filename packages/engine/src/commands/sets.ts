@@ -95,12 +95,13 @@ function smove(ctx: ExecContext, argv: string[]): void {
   const [, source, destination, member] = argv;
   const db = ctx.db;
   const sourceSlot = db.lookup(source);
+  // Redis looks the destination up even when the source is missing, which expires it.
+  const destinationSlot = db.lookup(destination);
   if (sourceSlot < 0) {
     ctx.reply.integer(0);
     return;
   }
-  const sourceSet = asSet(db.value(sourceSlot));
-  const destinationSlot = db.lookup(destination);
+  const sourceSet = asSet(db.value(db.peek(source)));
   if (destinationSlot >= 0) asSet(db.value(destinationSlot));
   if (source === destination) {
     ctx.reply.integer(sourceSet.has(member) ? 1 : 0);
