@@ -1,4 +1,5 @@
 import type { ActiveSnapshot, Keyspace } from './keyspace.js';
+import { StringSlab } from './string-slab.js';
 import { encodingName, type RedisValue } from './values/value.js';
 
 const INITIAL_CAPACITY = 16;
@@ -29,7 +30,9 @@ export class Database {
 
   private readonly slots = new Map<string, number>();
   private keys: string[] = [];
-  private values: RedisValue[] = [];
+  /** Values by slot; a number is the handle of a long string kept in `strings`. */
+  private values: (RedisValue | number)[] = [];
+  private readonly strings = new StringSlab();
   /**
    * Absolute expiry in unix ms; NaN for none, so that `expires[slot] < now` is the whole
    * expiry test on the lookup path.
@@ -106,7 +109,8 @@ export class Database {
   }
 
   value(slot: number): RedisValue {
-    return this.values[slot];
+    const value = this.values[slot];
+    return typeof value === 'number' ? this.strings.read(value) : value;
   }
 
   key(slot: number): string {
@@ -130,7 +134,7 @@ export class Database {
   /** The encoding redis-server would report for the value in a slot (OBJECT ENCODING). */
   encoding(slot: number): string {
     const written = this.stringEncodings[slot];
-    const value = this.values[slot];
+    const value = this.value(slot);
     if (written === StringEncoding.raw) return 'raw';
     if (written === StringEncoding.notInteger) return (value as string).length <= 44 ? 'embstr' : 'raw';
     return encodingName(value);
@@ -171,7 +175,7 @@ export class Database {
   private fill(slot: number, key: string, value: RedisValue, expireAt: number): void {
     if (slot === this.expires.length) this.resize(slot * 2);
     this.keys.push(key);
-    this.values.push(value);
+    this.values.push(this.stored(value));
     this.marks[slot] = this.keyspace.epoch;
     this.accessed[slot] = this.keyspace.lruClock;
     this.stringEncodings[slot] = StringEncoding.byContent;
@@ -186,7 +190,8 @@ export class Database {
   /** Replaces an existing key's value (SET semantics): the expiry is cleared unless kept. */
   overwrite(slot: number, value: RedisValue, keepTtl: boolean): void {
     this.beforeChange(slot);
-    this.values[slot] = value;
+    this.release(slot);
+    this.values[slot] = this.stored(value);
     this.stringEncodings[slot] = StringEncoding.byContent;
     if (!keepTtl && !Number.isNaN(this.expires[slot])) {
       this.expires[slot] = NaN;
@@ -210,7 +215,7 @@ export class Database {
    */
   writable(slot: number): RedisValue {
     this.beforeChange(slot);
-    return this.values[slot];
+    return this.value(slot);
   }
 
   /** Records how the string in a slot was written (see stringEncodings). */
@@ -230,6 +235,7 @@ export class Database {
   /** Deletes the key in a slot. */
   remove(slot: number): void {
     this.beforeChange(slot);
+    this.release(slot);
     const key = this.keys[slot];
     this.keyspace.keyModified(this, key);
     if (!Number.isNaN(this.expires[slot])) this.volatileKeys.delete(key);
@@ -273,6 +279,17 @@ export class Database {
     this.volatileKeys.delete(this.keys[slot]);
     this.keyspace.keyModified(this, this.keys[slot]);
     return true;
+  }
+
+  /** A value as the values array holds it: long strings move into the slab. */
+  private stored(value: RedisValue): RedisValue | number {
+    return typeof value === 'string' && StringSlab.holds(value.length) ? this.strings.store(value) : value;
+  }
+
+  /** Frees the slab cell of the value in a slot, which is about to be replaced or dropped. */
+  private release(slot: number): void {
+    const value = this.values[slot];
+    if (typeof value === 'number') this.strings.free(value);
   }
 
   // ---- snapshot support -----------------------------------------------------------------

@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cellBytes, SLAB_MAX_LENGTH, SLAB_MIN_LENGTH, sizeClassIndex, StringSlab } from './string-slab.js';
+
+const slabLength = fc.integer({ min: SLAB_MIN_LENGTH, max: 5000 });
+/** Binary content: every byte value, so a latin1 round trip that dropped or mangled one shows. */
+const slabString = slabLength.chain((length) => fc.uint8Array({ minLength: length, maxLength: length })).map((bytes) => Buffer.from(bytes).toString('latin1'));
+
+describe('StringSlab', () => {
+  it('gives every length the smallest cell of its class that holds it', () => {
+    let previous = -1;
+    for (let length = SLAB_MIN_LENGTH; length <= SLAB_MAX_LENGTH; length++) {
+      const index = sizeClassIndex(length);
+      const bytes = cellBytes(index);
+      expect(bytes).toBeGreaterThanOrEqual(length);
+      expect(bytes).toBeLessThanOrEqual(length + length / 8 + 8);
+      if (index > 0) expect(cellBytes(index - 1)).toBeLessThan(length);
+      expect(index).toBeGreaterThanOrEqual(previous);
+      previous = index;
+    }
+    expect(previous).toBeLessThan(256);
+  });
+
+  it('reads back what was stored while cells are freed and reused, like a map of strings', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(slabString.map((value) => ({ store: value })), fc.nat().map((pick) => ({ free: pick }))), { maxLength: 300 }), (operations) => {
+        const slab = new StringSlab();
+        const model = new Map<number, string>();
+        for (const operation of operations) {
+          if ('store' in operation) {
+            const handle = slab.store(operation.store);
+            expect(model.has(handle)).toBe(false);
+            model.set(handle, operation.store);
+          } else if (model.size > 0) {
+            const handle = [...model.keys()][operation.free % model.size];
+            slab.free(handle);
+            model.delete(handle);
+          }
+        }
+        for (const [handle, value] of model) {
+          expect(slab.length(handle)).toBe(value.length);
+          expect(slab.read(handle)).toBe(value);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reuses freed cells instead of allocating more', () => {
+    const slab = new StringSlab();
+    const value = 'v'.repeat(800);
+    const handles = Array.from({ length: 10_000 }, () => slab.store(value));
+    const reserved = slab.reservedBytes;
+    expect(reserved).toBeLessThan(10_000 * cellBytes(sizeClassIndex(800)) * 1.1);
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < handles.length; i++) {
+        slab.free(handles[i]);
+        handles[i] = slab.store(value);
+      }
+    }
+    expect(slab.reservedBytes).toBe(reserved);
+  });
+});

@@ -1,0 +1,138 @@
+import { latin1Slice, latin1Write } from '@understudy/protocol';
+
+/** Shorter strings stay ordinary JavaScript strings: a cell would save too little to matter. */
+export const SLAB_MIN_LENGTH = 64;
+/** Longer strings stay ordinary strings too; V8 keeps those in its large-object space anyway. */
+export const SLAB_MAX_LENGTH = 65536;
+
+/** Cell sizes: 2^CLASS_BITS classes per power of two, as size-class allocators do (at most 12.5% slack). */
+const CLASS_BITS = 3;
+const CLASSES_PER_DOUBLING = 1 << CLASS_BITS;
+const SMALLEST_CLASS_LOG2 = 5;
+/** A class's first page holds this many cells; each further page doubles, up to MAX_PAGE_BYTES. */
+const FIRST_PAGE_CELLS = 4;
+const MAX_PAGE_BYTES = 1 << 20;
+const INITIAL_HANDLES = 64;
+
+/** Cells of one size, carved from pages of that class and reused through a free list. */
+interface SizeClass {
+  readonly cellBytes: number;
+  /** Handles of freed cells of this class. */
+  readonly free: number[];
+  /** The page being carved, where its next unused cell starts, and the next page's size. */
+  page: number;
+  nextOffset: number;
+  pageEnd: number;
+  nextPageCells: number;
+}
+
+/**
+ * Long string values of one database, kept outside V8's heap in large buffers.
+ *
+ * A value a SET stores lives until it is overwritten, so as a JavaScript string it would
+ * survive V8's young generation and be copied twice on its way to the old one: under a write
+ * load most scavenge time, and the longest event-loop stalls, were that copying (measured in
+ * the snapshot benchmark; see bench/). In a cell here a stored value is only a small integer
+ * in the keyspace's value array, which V8 never copies or traces; the database frees the cell
+ * when it overwrites or deletes the key, since it is the only owner. Reading a value gives a
+ * fresh string that dies young.
+ */
+export class StringSlab {
+  private readonly classes: (SizeClass | undefined)[] = [];
+  private readonly pages: Buffer[] = [];
+  // Per-handle tables: a handle is an index into these, a small integer V8 stores unboxed.
+  private pageOf = new Int32Array(INITIAL_HANDLES);
+  private offsetOf = new Int32Array(INITIAL_HANDLES);
+  private lengthOf = new Int32Array(INITIAL_HANDLES);
+  private classOf = new Uint8Array(INITIAL_HANDLES);
+  private handles = 0;
+  private reserved = 0;
+
+  /** Whether a string of this length is kept in a cell. */
+  static holds(length: number): boolean {
+    return length >= SLAB_MIN_LENGTH && length <= SLAB_MAX_LENGTH;
+  }
+
+  /** Bytes of buffers this slab has allocated (cells in use, free and not yet carved). */
+  get reservedBytes(): number {
+    return this.reserved;
+  }
+
+  /** Copies a string that `holds()` accepts into a cell; returns the cell's handle. */
+  store(value: string): number {
+    const length = value.length;
+    const classIndex = sizeClassIndex(length);
+    const sizeClass = this.classes[classIndex] ?? this.createClass(classIndex);
+    const handle = sizeClass.free.length > 0 ? sizeClass.free.pop()! : this.carve(sizeClass, classIndex);
+    latin1Write(this.pages[this.pageOf[handle]], value, this.offsetOf[handle]);
+    this.lengthOf[handle] = length;
+    return handle;
+  }
+
+  read(handle: number): string {
+    const offset = this.offsetOf[handle];
+    return latin1Slice(this.pages[this.pageOf[handle]], offset, offset + this.lengthOf[handle]);
+  }
+
+  length(handle: number): number {
+    return this.lengthOf[handle];
+  }
+
+  /** Returns a cell for reuse; the handle must not be read again. */
+  free(handle: number): void {
+    this.classes[this.classOf[handle]]!.free.push(handle);
+  }
+
+  private createClass(classIndex: number): SizeClass {
+    const sizeClass: SizeClass = { cellBytes: cellBytes(classIndex), free: [], page: -1, nextOffset: 0, pageEnd: 0, nextPageCells: FIRST_PAGE_CELLS };
+    this.classes[classIndex] = sizeClass;
+    return sizeClass;
+  }
+
+  /** A new handle for the next unused cell of a class, starting a page when the last is full. */
+  private carve(sizeClass: SizeClass, classIndex: number): number {
+    if (sizeClass.nextOffset + sizeClass.cellBytes > sizeClass.pageEnd) {
+      const bytes = sizeClass.nextPageCells * sizeClass.cellBytes;
+      // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
+      this.pages.push(Buffer.allocUnsafeSlow(bytes));
+      this.reserved += bytes;
+      sizeClass.page = this.pages.length - 1;
+      sizeClass.nextOffset = 0;
+      sizeClass.pageEnd = bytes;
+      sizeClass.nextPageCells = Math.max(1, Math.min(sizeClass.nextPageCells * 2, Math.floor(MAX_PAGE_BYTES / sizeClass.cellBytes)));
+    }
+    const handle = this.handles++;
+    if (handle === this.pageOf.length) this.growHandles();
+    this.pageOf[handle] = sizeClass.page;
+    this.offsetOf[handle] = sizeClass.nextOffset;
+    this.classOf[handle] = classIndex;
+    sizeClass.nextOffset += sizeClass.cellBytes;
+    return handle;
+  }
+
+  private growHandles(): void {
+    const capacity = this.pageOf.length * 2;
+    this.pageOf = grown(this.pageOf, new Int32Array(capacity));
+    this.offsetOf = grown(this.offsetOf, new Int32Array(capacity));
+    this.lengthOf = grown(this.lengthOf, new Int32Array(capacity));
+    this.classOf = grown(this.classOf, new Uint8Array(capacity));
+  }
+}
+
+function grown<T extends Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** The class whose cells are the smallest that hold `length` bytes. */
+export function sizeClassIndex(length: number): number {
+  const log2 = 31 - Math.clz32(length - 1);
+  const step = 1 << (log2 - CLASS_BITS);
+  const within = Math.ceil((length - (1 << log2)) / step);
+  return (log2 - SMALLEST_CLASS_LOG2) * CLASSES_PER_DOUBLING + within - 1;
+}
+
+export function cellBytes(classIndex: number): number {
+  const log2 = SMALLEST_CLASS_LOG2 + Math.floor(classIndex / CLASSES_PER_DOUBLING);
+  return (1 << log2) + ((classIndex % CLASSES_PER_DOUBLING) + 1) * (1 << (log2 - CLASS_BITS));
+}
