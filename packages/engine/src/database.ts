@@ -103,6 +103,11 @@ export class Database {
     return slot;
   }
 
+  /** Bytes of the slab holding this database's long strings, which V8 does not report. */
+  get slabBytes(): number {
+    return this.strings.reservedBytes;
+  }
+
   /** The slot of a key whether or not it is logically expired, with no side effects. */
   peek(key: string): number {
     return this.slots.get(key) ?? -1;
@@ -111,6 +116,16 @@ export class Database {
   value(slot: number): RedisValue {
     const value = this.values[slot];
     return typeof value === 'number' ? this.strings.read(value) : value;
+  }
+
+  /**
+   * The bytes of a value that is a long string kept in the slab, for writers that copy bytes
+   * (the snapshot) and need no string made; null for any other value. The view is valid until
+   * the key next changes.
+   */
+  storedBytes(slot: number): Uint8Array | null {
+    const value = this.values[slot];
+    return typeof value === 'number' ? this.strings.view(value) : null;
   }
 
   key(slot: number): string {

@@ -93,6 +93,13 @@ export class Keyspace {
     this.databases = Array.from({ length: databaseCount }, (_, i) => new Database(this, i));
   }
 
+  /** Memory the databases keep outside V8's accounting: their string slabs. */
+  slabBytes(): number {
+    let bytes = 0;
+    for (const db of this.databases) bytes += db.slabBytes;
+    return bytes;
+  }
+
   db(index: number): Database {
     return this.databases[index];
   }

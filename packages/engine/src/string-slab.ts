@@ -74,6 +74,12 @@ export class StringSlab {
     return latin1Slice(this.pages[this.pageOf[handle]], offset, offset + this.lengthOf[handle]);
   }
 
+  /** The cell's bytes without making a string; valid until the handle is freed. */
+  view(handle: number): Buffer {
+    const offset = this.offsetOf[handle];
+    return this.pages[this.pageOf[handle]].subarray(offset, offset + this.lengthOf[handle]);
+  }
+
   length(handle: number): number {
     return this.lengthOf[handle];
   }
@@ -93,8 +99,12 @@ export class StringSlab {
   private carve(sizeClass: SizeClass, classIndex: number): number {
     if (sizeClass.nextOffset + sizeClass.cellBytes > sizeClass.pageEnd) {
       const bytes = sizeClass.nextPageCells * sizeClass.cellBytes;
-      // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool.
-      this.pages.push(Buffer.allocUnsafeSlow(bytes));
+      // A SharedArrayBuffer, because V8 does not count it as external memory: every 64 MB
+      // of ordinary ArrayBuffers allocated starts a full mark of the heap ("external memory
+      // pressure"), which under a write load, while cells of a new size class are carved,
+      // meant a mark-compact every few seconds. The slab frees its cells itself, so there is
+      // nothing for a collection to find here. It is never shared with another thread.
+      this.pages.push(Buffer.from(new SharedArrayBuffer(bytes)));
       this.reserved += bytes;
       sizeClass.page = this.pages.length - 1;
       sizeClass.nextOffset = 0;

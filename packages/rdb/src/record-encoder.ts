@@ -172,6 +172,12 @@ export function writeRecord(writer: RdbWriter, key: string, value: RedisValue, e
   new RecordEncoder(writer, key, liveSource(value), expireAt).step();
 }
 
+/** A string record from the bytes of a string (Database.storedBytes), the same record as writeRecord's. */
+export function writeStringRecord(writer: RdbWriter, key: string, bytes: Uint8Array, expireAt: number): void {
+  writeRecordHeader(writer, RdbType.string, key, expireAt);
+  writer.blob(bytes);
+}
+
 /**
  * Bytes the value alone takes in an RDB file (DEBUG OBJECT's serializedlength): the record
  * without its type byte and key.

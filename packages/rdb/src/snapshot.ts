@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type ActiveSnapshot, type Database, type Keyspace, ListValue, type RedisValue, SetValue, type SnapshotObserver } from '@understudy/engine';
 import { type ChunkEncoder, InlineEncoder, WorkerEncoder } from './chunk-encoder.js';
 import { Opcode, writeFileHeader } from './format.js';
-import { RecordEncoder, writeRecord } from './record-encoder.js';
+import { RecordEncoder, writeRecord, writeStringRecord } from './record-encoder.js';
 import { frozenSource, liveSource, type RecordSource, sourceElements } from './record-source.js';
 import type { SnapshotSink } from './sinks.js';
 import { ChunkPool, RdbWriter } from './writer.js';
@@ -197,8 +197,18 @@ export class Snapshot implements SnapshotObserver {
 
   beforeChange(db: Database, slot: number): void {
     const key = db.key(slot);
-    const value = db.value(slot);
     const current = this.inProgress;
+    const stored = current === null ? db.storedBytes(slot) : null;
+    if (stored !== null) {
+      // A long string between records is written out at once, from the database's bytes.
+      this.progress.keysCapturedAhead++;
+      this.select(this.active!.databases.indexOf(db));
+      writeStringRecord(this.writer, key, stored, db.expireAt(slot));
+      this.progress.keysWritten++;
+      this.notePeak();
+      return;
+    }
+    const value = db.value(slot);
     if (current !== null && current.liveDb === db && current.encoder.key === key) {
       // The record being written in steps is about to change: carry on from a copy.
       current.encoder.source = frozenSource(value);
@@ -331,18 +341,25 @@ export class Snapshot implements SnapshotObserver {
       const slot = --cursor.position;
       if (!db.needsSnapshot(slot, epoch)) continue;
       this.select(index);
-      const value = db.value(slot);
-      if (isSmall(value)) {
-        // Written in one go: nothing can change it meanwhile.
+      const bytes = db.storedBytes(slot);
+      if (bytes !== null) {
+        // A long string, copied from the database's bytes: no string made for it.
         db.claim(slot, epoch);
-        writeRecord(this.writer, db.key(slot), value, db.expireAt(slot));
+        writeStringRecord(this.writer, db.key(slot), bytes, db.expireAt(slot));
       } else {
-        const encoder = new RecordEncoder(this.writer, db.key(slot), liveSource(value), db.expireAt(slot));
-        if (!encoder.step(ELEMENTS_PER_STEP)) {
-          this.inProgress = { encoder, liveDb: db };
-          continue;
+        const value = db.value(slot);
+        if (isSmall(value)) {
+          // Written in one go: nothing can change it meanwhile.
+          db.claim(slot, epoch);
+          writeRecord(this.writer, db.key(slot), value, db.expireAt(slot));
+        } else {
+          const encoder = new RecordEncoder(this.writer, db.key(slot), liveSource(value), db.expireAt(slot));
+          if (!encoder.step(ELEMENTS_PER_STEP)) {
+            this.inProgress = { encoder, liveDb: db };
+            continue;
+          }
+          db.claim(slot, epoch);
         }
-        db.claim(slot, epoch);
       }
       this.progress.keysWritten++;
       if (++records >= recordsPerSlice) return;

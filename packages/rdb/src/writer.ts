@@ -165,7 +165,7 @@ export class RdbWriter {
     this.used += length;
   }
 
-  /** An RDB string from raw bytes (listpack and intset blobs); `data` may be reused afterwards. */
+  /** An RDB string from raw bytes (listpack and intset blobs, stored strings); `data` may be reused afterwards. */
   blob(data: Uint8Array): void {
     const length = data.length;
     const compressible = this.compression && length > COMPRESS_ABOVE;

@@ -19,13 +19,15 @@ const shape = (argv: string[]): GeneratedCommand => ({ argv, compare: 'shape' })
 
 export const key = fc.constantFrom('k1', 'k2', 'k3', 'list', 'hash', 'set', 'zset', 'str', '\u0000bin', '\u00ffkey', 'a b', '');
 
-/** Values of every kind: integers (intset, int encoding), floats, binary, long (raw, table). */
+/** Values of every kind: integers (intset, int encoding), floats, binary, long (raw, table, slab). */
 export const value = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('a', 'b', 'c', 'hello', 'x y', '') },
   { weight: 3, arbitrary: fc.integer({ min: -20, max: 20 }).map(String) },
   { weight: 1, arbitrary: fc.constantFrom('9223372036854775807', '-9223372036854775808', '10000', '0', '-0', '007', '1.5', '0.1', '3e2') },
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 8 }).map((bytes) => Buffer.from(bytes).toString('latin1')) },
   { weight: 1, arbitrary: fc.integer({ min: 40, max: 90 }).map((n) => 'v'.repeat(n)) },
+  // Binary strings long enough for the database's string slab.
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 60, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('latin1')) },
 );
 
 export const integerArg = fc.oneof(
