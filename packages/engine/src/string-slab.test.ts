@@ -63,4 +63,19 @@ describe('StringSlab', () => {
     }
     expect(slab.reservedBytes).toBe(reserved);
   });
+
+  it('lets shorter values take the free cells of slightly longer ones, and no further', () => {
+    const slab = new StringSlab();
+    const long = Array.from({ length: 1000 }, () => slab.store('v'.repeat(900)));
+    const reserved = slab.reservedBytes;
+    for (const handle of long) slab.free(handle);
+    // 800 bytes is two classes below 900's: the freed cells serve it.
+    const shorter = Array.from({ length: 1000 }, (_, i) => slab.store(String(i).padEnd(800, 's')));
+    expect(slab.reservedBytes).toBe(reserved);
+    shorter.forEach((handle, i) => expect(slab.read(handle)).toBe(String(i).padEnd(800, 's')));
+    for (const handle of shorter) slab.free(handle);
+    // Half the length is far below: its cells come from a class of its own.
+    slab.store('h'.repeat(450));
+    expect(slab.reservedBytes).toBeGreaterThan(reserved);
+  });
 });

@@ -13,6 +13,8 @@ const SMALLEST_CLASS_LOG2 = 5;
 const FIRST_PAGE_CELLS = 4;
 const MAX_PAGE_BYTES = 1 << 20;
 const INITIAL_HANDLES = 64;
+/** How many classes up a string may take a free cell: at most 25% more than its own class. */
+const BORROW_CLASSES = 2;
 
 /** Cells of one size, carved from pages of that class and reused through a free list. */
 interface SizeClass {
@@ -63,7 +65,7 @@ export class StringSlab {
     const length = value.length;
     const classIndex = sizeClassIndex(length);
     const sizeClass = this.classes[classIndex] ?? this.createClass(classIndex);
-    const handle = sizeClass.free.length > 0 ? sizeClass.free.pop()! : this.carve(sizeClass, classIndex);
+    const handle = sizeClass.free.length > 0 ? sizeClass.free.pop()! : (this.borrow(classIndex) ?? this.carve(sizeClass, classIndex));
     latin1Write(this.pages[this.pageOf[handle]], value, this.offsetOf[handle]);
     this.lengthOf[handle] = length;
     return handle;
@@ -96,6 +98,20 @@ export class StringSlab {
   }
 
   /** A new handle for the next unused cell of a class, starting a page when the last is full. */
+  /**
+   * A free cell of one of the next BORROW_CLASSES classes up, for a class with none of its
+   * own. When a write load shrinks values (900 bytes overwritten by 800, say), the cells the
+   * old ones leave are reused instead of staying reserved beside newly carved ones; the
+   * cell keeps its class, so freeing it returns it there.
+   */
+  private borrow(classIndex: number): number | undefined {
+    for (let index = classIndex + 1; index <= classIndex + BORROW_CLASSES; index++) {
+      const larger = this.classes[index];
+      if (larger !== undefined && larger.free.length > 0) return larger.free.pop();
+    }
+    return undefined;
+  }
+
   private carve(sizeClass: SizeClass, classIndex: number): number {
     if (sizeClass.nextOffset + sizeClass.cellBytes > sizeClass.pageEnd) {
       const bytes = sizeClass.nextPageCells * sizeClass.cellBytes;

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUnderstudy, type RunningServer } from './test-support/processes.js';
-import { eventually } from './test-support/index.js';
+import { eventually, parseInfo } from './test-support/index.js';
 import { RawClient } from './test-support/raw-client.js';
 
 let server: RunningServer;
@@ -136,6 +136,23 @@ describe('understudy-server with ioredis', () => {
     }
     expect(await redis.info('keyspace')).toMatch(/# Keyspace\r\ndb0:keys=\d+,expires=\d+,avg_ttl=0/);
     expect(await redis.info('commandstats')).toMatch(/cmdstat_set:calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=\d+,failed_calls=\d+/);
+  });
+
+  it('counts long string values, kept outside the JavaScript heap, in used_memory', async () => {
+    const connection = await client();
+    try {
+      await connection.select(7);
+      const usedMemory = async (): Promise<number> => Number(parseInfo(await connection.info('memory')).get('used_memory'));
+      const before = await usedMemory();
+      const pipeline = connection.pipeline();
+      for (let i = 0; i < 40_000; i++) pipeline.set(`long:${i}`, 'v'.repeat(1000));
+      await pipeline.exec();
+      // 40 MB of values; heap churn moves the figure by a few MB either way.
+      expect((await usedMemory()) - before).toBeGreaterThan(30_000_000);
+      await connection.flushdb();
+    } finally {
+      connection.disconnect();
+    }
   });
 
   it('speaks RESP3 after HELLO 3', async () => {
