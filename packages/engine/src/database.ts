@@ -103,8 +103,13 @@ export class Database {
     return slot;
   }
 
-  /** Bytes of the slab holding this database's long strings, which V8 does not report. */
-  get slabBytes(): number {
+  /** Bytes of the slab cells holding this database's long strings, which V8 does not report. */
+  get slabUsedBytes(): number {
+    return this.strings.usedBytes;
+  }
+
+  /** Bytes of buffers the slab holds, free cells included. */
+  get slabReservedBytes(): number {
     return this.strings.reservedBytes;
   }
 

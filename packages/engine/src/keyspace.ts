@@ -93,11 +93,15 @@ export class Keyspace {
     this.databases = Array.from({ length: databaseCount }, (_, i) => new Database(this, i));
   }
 
-  /** Memory the databases keep outside V8's accounting: their string slabs. */
-  slabBytes(): number {
-    let bytes = 0;
-    for (const db of this.databases) bytes += db.slabBytes;
-    return bytes;
+  /** Memory the databases keep outside V8's accounting, in their string slabs: the cells in use and all that is reserved. */
+  slabBytes(): { used: number; reserved: number } {
+    let used = 0;
+    let reserved = 0;
+    for (const db of this.databases) {
+      used += db.slabUsedBytes;
+      reserved += db.slabReservedBytes;
+    }
+    return { used, reserved };
   }
 
   db(index: number): Database {

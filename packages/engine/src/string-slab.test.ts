@@ -39,11 +39,14 @@ describe('StringSlab', () => {
             model.delete(handle);
           }
         }
+        expect(slab.usedBytes).toBeLessThanOrEqual(slab.reservedBytes);
         for (const [handle, value] of model) {
           expect(slab.length(handle)).toBe(value.length);
           expect(slab.read(handle)).toBe(value);
           expect(slab.view(handle).equals(Buffer.from(value, 'latin1'))).toBe(true);
         }
+        for (const handle of model.keys()) slab.free(handle);
+        expect(slab.usedBytes).toBe(0);
       }),
       { numRuns: 200 },
     );
@@ -55,6 +58,7 @@ describe('StringSlab', () => {
     const handles = Array.from({ length: 10_000 }, () => slab.store(value));
     const reserved = slab.reservedBytes;
     expect(reserved).toBeLessThan(10_000 * cellBytes(sizeClassIndex(800)) * 1.1);
+    expect(slab.usedBytes).toBe(10_000 * cellBytes(sizeClassIndex(800)));
     for (let round = 0; round < 5; round++) {
       for (let i = 0; i < handles.length; i++) {
         slab.free(handles[i]);

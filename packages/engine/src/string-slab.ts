@@ -49,6 +49,7 @@ export class StringSlab {
   private classOf = new Uint8Array(INITIAL_HANDLES);
   private handles = 0;
   private reserved = 0;
+  private used = 0;
 
   /** Whether a string of this length is kept in a cell. */
   static holds(length: number): boolean {
@@ -60,6 +61,11 @@ export class StringSlab {
     return this.reserved;
   }
 
+  /** Bytes of the cells holding strings: what INFO counts as used, the rest as fragmentation. */
+  get usedBytes(): number {
+    return this.used;
+  }
+
   /** Copies a string that `holds()` accepts into a cell; returns the cell's handle. */
   store(value: string): number {
     const length = value.length;
@@ -68,6 +74,7 @@ export class StringSlab {
     const handle = sizeClass.free.length > 0 ? sizeClass.free.pop()! : (this.borrow(classIndex) ?? this.carve(sizeClass, classIndex));
     latin1Write(this.pages[this.pageOf[handle]], value, this.offsetOf[handle]);
     this.lengthOf[handle] = length;
+    this.used += this.classes[this.classOf[handle]]!.cellBytes;
     return handle;
   }
 
@@ -88,7 +95,9 @@ export class StringSlab {
 
   /** Returns a cell for reuse; the handle must not be read again. */
   free(handle: number): void {
-    this.classes[this.classOf[handle]]!.free.push(handle);
+    const sizeClass = this.classes[this.classOf[handle]]!;
+    sizeClass.free.push(handle);
+    this.used -= sizeClass.cellBytes;
   }
 
   private createClass(classIndex: number): SizeClass {

@@ -71,6 +71,7 @@ function clientsSection(server: Server): InfoFields {
 function memorySection(server: Server): InfoFields {
   const usage = process.memoryUsage();
   const used = server.usedMemory(usage);
+  const slabs = server.keyspace.slabBytes();
   server.memoryPeak = Math.max(server.memoryPeak, used);
   const total = totalmem();
   return [
@@ -82,6 +83,8 @@ function memorySection(server: Server): InfoFields {
     ['used_memory_peak_human', humanBytes(server.memoryPeak)],
     ['used_memory_heap_total', usage.heapTotal],
     ['used_memory_external', usage.external],
+    ['used_memory_slabs', slabs.used],
+    ['used_memory_slabs_reserved', slabs.reserved],
     ['total_system_memory', total],
     ['total_system_memory_human', humanBytes(total)],
     ['free_system_memory', freemem()],

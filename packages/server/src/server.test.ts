@@ -142,14 +142,20 @@ describe('understudy-server with ioredis', () => {
     const connection = await client();
     try {
       await connection.select(7);
-      const usedMemory = async (): Promise<number> => Number(parseInfo(await connection.info('memory')).get('used_memory'));
-      const before = await usedMemory();
+      const memory = async (field: string): Promise<number> => Number(parseInfo(await connection.info('memory')).get(field));
+      const before = await memory('used_memory');
+      const slabsBefore = await memory('used_memory_slabs');
       const pipeline = connection.pipeline();
       for (let i = 0; i < 40_000; i++) pipeline.set(`long:${i}`, 'v'.repeat(1000));
       await pipeline.exec();
       // 40 MB of values; heap churn moves the figure by a few MB either way.
-      expect((await usedMemory()) - before).toBeGreaterThan(30_000_000);
+      expect((await memory('used_memory')) - before).toBeGreaterThan(30_000_000);
+      const slabs = await memory('used_memory_slabs');
+      expect(slabs - slabsBefore).toBeGreaterThanOrEqual(40_000_000);
+      expect(await memory('used_memory_slabs_reserved')).toBeGreaterThanOrEqual(slabs);
+      // FLUSHDB drops the database with its slab.
       await connection.flushdb();
+      expect(await memory('used_memory_slabs')).toBe(slabsBefore);
     } finally {
       connection.disconnect();
     }

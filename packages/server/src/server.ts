@@ -153,9 +153,9 @@ export class Server implements PersistenceHost {
     this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
   }
 
-  /** INFO used_memory: the JavaScript heap in use plus memory held outside it (buffers, string slabs). */
+  /** INFO used_memory: the JavaScript heap in use plus memory held outside it (buffers, string slab cells in use). */
   usedMemory(usage: NodeJS.MemoryUsage = process.memoryUsage()): number {
-    return usage.heapUsed + usage.external + this.keyspace.slabBytes();
+    return usage.heapUsed + usage.external + this.keyspace.slabBytes().used;
   }
 
   /** Stops listening and disconnects every client. */
