@@ -93,7 +93,7 @@ export class Keyspace {
     this.databases = Array.from({ length: databaseCount }, (_, i) => new Database(this, i));
   }
 
-  /** Memory the databases keep outside V8's accounting, in their string slabs: the cells in use and all that is reserved. */
+  /** Memory the databases keep outside V8's accounting, in their string slabs: cells in use, and all reserved. */
   slabBytes(): { used: number; reserved: number } {
     let used = 0;
     let reserved = 0;

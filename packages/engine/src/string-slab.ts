@@ -106,7 +106,6 @@ export class StringSlab {
     return sizeClass;
   }
 
-  /** A new handle for the next unused cell of a class, starting a page when the last is full. */
   /**
    * A free cell of one of the next BORROW_CLASSES classes up, for a class with none of its
    * own. When a write load shrinks values (900 bytes overwritten by 800, say), the cells the
@@ -121,6 +120,7 @@ export class StringSlab {
     return undefined;
   }
 
+  /** A new handle for the next unused cell of a class, starting a page when the last is full. */
   private carve(sizeClass: SizeClass, classIndex: number): number {
     if (sizeClass.nextOffset + sizeClass.cellBytes > sizeClass.pageEnd) {
       const bytes = sizeClass.nextPageCells * sizeClass.cellBytes;
