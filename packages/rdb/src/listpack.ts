@@ -1,5 +1,5 @@
 import { parseInteger } from '@understudy/engine';
-import { latin1Slice, latin1Write } from '@understudy/protocol';
+import { formatDouble, latin1Slice, latin1Write } from '@understudy/protocol';
 
 /**
  * Listpack, Redis 7's compact sequence: a 4-byte total size, a 2-byte element count, entries,
@@ -22,11 +22,6 @@ function backlenSize(length: number): number {
   if (length < 2097151) return 3;
   if (length < 268435455) return 4;
   return 5;
-}
-
-/** The integer an entry is stored as, or NaN when it is stored as a string. */
-function integerValue(entry: string): number {
-  return entry.length <= 20 ? parseInteger(entry) : NaN;
 }
 
 /** Bytes of encoding + data for an integer entry. */
@@ -52,9 +47,145 @@ export function listpackEntryBound(entry: string): number {
   return size + backlenSize(size);
 }
 
-let scratch: Buffer = Buffer.allocUnsafe(16 * 1024);
-/** Each entry's integer value (NaN for strings), found once per encoding. */
-let integers = new Float64Array(1024);
+/** Most bytes an entry of a string of `length` takes: encoding, data, backlen. */
+function entryBound(length: number): number {
+  return 5 + length + 5;
+}
+
+/**
+ * Writes listpack entries straight into a buffer reused from one blob to the next, and fills
+ * in the header (total size, count) at the end, so a blob costs no pass to size it first.
+ * Not reentrant: one blob is built at a time, start to finish, by synchronous code.
+ */
+class ListpackBuilder {
+  private out: Buffer = Buffer.allocUnsafe(16 * 1024);
+  private at = HEADER_SIZE;
+  private count = 0;
+
+  begin(): void {
+    this.at = HEADER_SIZE;
+    this.count = 0;
+  }
+
+  /** An entry as Redis stores it: canonical integers as integers, anything else as a string. */
+  entry(text: string): void {
+    const value = text.length <= 20 ? parseInteger(text) : NaN;
+    if (Number.isNaN(value)) this.string(text);
+    else this.integer(value, text);
+  }
+
+  /**
+   * A sorted-set score. Redis stores integral scores as integers and others as text; any text
+   * that reads back as the same double is equivalent to a loader. Scores with up to
+   * MAX_FRACTION_DIGITS decimals are written digit by digit without making a string.
+   */
+  score(score: number): void {
+    if (Number.isSafeInteger(score)) {
+      // Safe integers need no text: writeInteger reads it only past 2^53.
+      this.integer(score, '');
+      return;
+    }
+    if (!this.decimal(score)) this.entry(Number.isFinite(score) ? String(score) : formatDouble(score));
+  }
+
+  /** The blob: a view of the reused buffer unless `copy`, valid until the next begin(). */
+  finish(copy: boolean): Buffer {
+    this.reserve(1);
+    const out = this.out;
+    out[this.at] = TERMINATOR;
+    const total = this.at + 1;
+    out.writeUInt32LE(total, 0);
+    out.writeUInt16LE(this.count < UNKNOWN_COUNT ? this.count : UNKNOWN_COUNT, 4);
+    const blob = out.subarray(0, total);
+    return copy ? Buffer.from(blob) : blob;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.at + bytes <= this.out.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.at + bytes, this.out.length * 2));
+    this.out.copy(grown, 0, 0, this.at);
+    this.out = grown;
+  }
+
+  private string(text: string): void {
+    const length = text.length;
+    this.reserve(entryBound(length));
+    const out = this.out;
+    const start = this.at;
+    let at = start;
+    if (length < 64) {
+      out[at++] = 0x80 | length;
+    } else if (length < 4096) {
+      out[at++] = 0xe0 | (length >> 8);
+      out[at++] = length & 0xff;
+    } else {
+      out[at++] = 0xf0;
+      out.writeUInt32LE(length, at);
+      at += 4;
+    }
+    latin1Write(out, text, at);
+    this.ended(start, at + length);
+  }
+
+  private integer(value: number, text: string): void {
+    this.reserve(16);
+    const start = this.at;
+    this.ended(start, writeInteger(this.out, start, value, text));
+  }
+
+  /**
+   * A non-integral score with few decimals, as text: the smallest k for which score * 10^k is
+   * an integer m with m / 10^k === score. The text then denotes m / 10^k exactly, whose
+   * correctly rounded double is the score. False when no k up to MAX_FRACTION_DIGITS works.
+   */
+  private decimal(score: number): boolean {
+    let k = 1;
+    let scale = 10;
+    let m = score * scale;
+    while (!(Number.isInteger(m) && m / scale === score)) {
+      if (++k > MAX_FRACTION_DIGITS) return false;
+      scale *= 10;
+      m = score * scale;
+    }
+    if (!Number.isSafeInteger(m)) return false;
+    let magnitude = Math.abs(m);
+    let digits = 0;
+    for (let rest = magnitude; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+    // Sign, "0." when all digits are decimals, leading zeros of the fraction, the point.
+    const wholeDigits = Math.max(1, digits - k);
+    const length = (m < 0 ? 1 : 0) + wholeDigits + 1 + k;
+    this.reserve(entryBound(length));
+    const out = this.out;
+    const start = this.at;
+    out[start] = 0x80 | length;
+    let at = start + 1 + length;
+    for (let i = 0; i < k; i++) {
+      const digit = magnitude % 10;
+      out[--at] = 0x30 + digit;
+      magnitude = (magnitude - digit) / 10;
+    }
+    out[--at] = 0x2e;
+    for (let i = 0; i < wholeDigits; i++) {
+      const digit = magnitude % 10;
+      out[--at] = 0x30 + digit;
+      magnitude = (magnitude - digit) / 10;
+    }
+    if (m < 0) out[--at] = 0x2d;
+    this.ended(start, start + 1 + length);
+    return true;
+  }
+
+  /** An entry spans [start, end): its backlen follows. */
+  private ended(start: number, end: number): void {
+    this.at = writeBacklen(this.out, end, end - start);
+    this.count++;
+  }
+}
+
+/** Decimals a score may have to take ListpackBuilder's digit-by-digit path. */
+const MAX_FRACTION_DIGITS = 6;
+
+const builder = new ListpackBuilder();
 
 /**
  * Encodes strings into a listpack blob. The result is a view of a buffer reused by the next
@@ -62,30 +193,19 @@ let integers = new Float64Array(1024);
  * an allocation per blob.
  */
 export function encodeListpack(entries: readonly string[], copy = true): Buffer {
-  const count = entries.length;
-  if (integers.length < count) integers = new Float64Array(Math.max(count, integers.length * 2));
-  let total = HEADER_SIZE + 1;
-  for (let i = 0; i < count; i++) {
-    const value = integerValue(entries[i]);
-    integers[i] = value;
-    const size = Number.isNaN(value) ? stringSize(entries[i].length) : integerSize(value);
-    total += size + backlenSize(size);
+  builder.begin();
+  for (let i = 0; i < entries.length; i++) builder.entry(entries[i]);
+  return builder.finish(copy);
+}
+
+/** A sorted set's listpack: members and scores alternating, in rank order (see ListpackBuilder.score). */
+export function encodeScoredListpack(members: readonly string[], scores: readonly number[], copy = true): Buffer {
+  builder.begin();
+  for (let i = 0; i < members.length; i++) {
+    builder.entry(members[i]);
+    builder.score(scores[i]);
   }
-  if (scratch.length < total) scratch = Buffer.allocUnsafe(Math.max(total, scratch.length * 2));
-  const out = scratch;
-  out.writeUInt32LE(total, 0);
-  out.writeUInt16LE(count < UNKNOWN_COUNT ? count : UNKNOWN_COUNT, 4);
-  let at = HEADER_SIZE;
-  for (let i = 0; i < count; i++) {
-    const entry = entries[i];
-    const value = integers[i];
-    const start = at;
-    at = Number.isNaN(value) ? writeString(out, at, entry) : writeInteger(out, at, value, entry);
-    at = writeBacklen(out, at, at - start);
-  }
-  out[at] = TERMINATOR;
-  const blob = out.subarray(0, total);
-  return copy ? Buffer.from(blob) : blob;
+  return builder.finish(copy);
 }
 
 function writeInteger(out: Buffer, at: number, value: number, text: string): number {
@@ -114,25 +234,9 @@ function writeInteger(out: Buffer, at: number, value: number, text: string): num
     default:
       // Past 2^53 the number is rounded; the text has the exact value.
       out[at] = 0xf4;
-      out.writeBigInt64LE(BigInt(text), at + 1);
+      out.writeBigInt64LE(BigInt(Number.isSafeInteger(value) ? value : text), at + 1);
       return at + 9;
   }
-}
-
-function writeString(out: Buffer, at: number, text: string): number {
-  const length = text.length;
-  if (length < 64) {
-    out[at++] = 0x80 | length;
-  } else if (length < 4096) {
-    out[at++] = 0xe0 | (length >> 8);
-    out[at++] = length & 0xff;
-  } else {
-    out[at++] = 0xf0;
-    out.writeUInt32LE(length, at);
-    at += 4;
-  }
-  latin1Write(out, text, at);
-  return at + length;
 }
 
 function writeBacklen(out: Buffer, at: number, length: number): number {

@@ -7,7 +7,7 @@ import { commandSequence, EngineSession } from '@understudy/engine/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeIntset, encodeIntset } from './intset.js';
-import { decodeListpack, encodeListpack } from './listpack.js';
+import { decodeListpack, encodeListpack, encodeScoredListpack } from './listpack.js';
 import { CHECKSUM_THREAD_ABOVE, type LoadOptions, type LoadResult, loadFile } from './load.js';
 import { RdbError } from './rdb-error.js';
 import { RdbParser } from './reader.js';
@@ -152,6 +152,25 @@ describe('compact blobs', () => {
     );
     const pairs: [string, string][] = [['f', 'v'], ['long', 'x'.repeat(300)]];
     expect(decodeZipmap(encodeZipmap(pairs))).toEqual(pairs.flat());
+  });
+
+  it('writes sorted-set scores that read back as the same doubles, integral ones as integers', () => {
+    const decimals = fc.tuple(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: 0, max: 8 })).map(([m, k]) => m / 10 ** k);
+    const score = fc.oneof(decimals, fc.double({ noNaN: true }), fc.integer(), fc.constantFrom(0.1, -0.05, 1e-7, 2 ** 53 + 2, 1e300, 5e-324));
+    fc.assert(
+      fc.property(fc.array(score, { maxLength: 40 }), (scores) => {
+        const members = scores.map((_, i) => `m${i}`);
+        const entries = decodeListpack(encodeScoredListpack(members, scores));
+        expect(entries.filter((_, i) => i % 2 === 0)).toEqual(members);
+        const read = entries.filter((_, i) => i % 2 === 1).map((text) => (text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text)));
+        // A listpack has no -0: integral scores are integers.
+        expect(read).toEqual(scores.map((s) => (s === 0 ? 0 : s)));
+      }),
+    );
+    const blob = encodeScoredListpack(['a', 'b', 'c', 'd'], [12.34, -0.05, 7, 1e-7]);
+    expect(decodeListpack(blob)).toEqual(['a', '12.34', 'b', '-0.05', 'c', '7', 'd', '1e-7']);
+    // 7 is the 1-byte integer 0x07, the others strings.
+    expect(blob.subarray(6, blob.length - 1).includes(Buffer.from([0x07, 0x01]))).toBe(true);
   });
 
   it('rejects listpacks with a wrong size, backlen or count', () => {

@@ -1,7 +1,7 @@
 import { NO_EXPIRY, type RedisValue } from '@understudy/engine';
 import { Opcode, QuicklistContainer, RdbType } from './format.js';
 import { encodeIntset } from './intset.js';
-import { encodeListpack, listpackEntryBound } from './listpack.js';
+import { encodeListpack, encodeScoredListpack, listpackEntryBound } from './listpack.js';
 import { liveSource, type RecordSource } from './record-source.js';
 import { RdbWriter } from './writer.js';
 
@@ -63,7 +63,7 @@ export class RecordEncoder {
         return this.finish();
       case 'zset-listpack':
         this.header(RdbType.zsetListpack);
-        this.writer.blob(encodeListpack(source.entries, false));
+        this.writer.blob(encodeScoredListpack(source.members, source.scores, false));
         return this.finish();
       case 'set':
         return this.elements(RdbType.set, source.size, budget, (from, to) => {

@@ -1,4 +1,3 @@
-import { formatDouble } from '@understudy/protocol';
 import { HashValue, ListValue, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
 
 /**
@@ -19,8 +18,8 @@ export type RecordSource =
   /** Alternating fields and values, in the hash's listpack order. */
   | { readonly kind: 'hash-listpack'; readonly entries: readonly string[] }
   | { readonly kind: 'hash'; readonly size: number; field(position: number): string; value(position: number): string }
-  /** Alternating members and scores as listpack text, in rank order. */
-  | { readonly kind: 'zset-listpack'; readonly entries: readonly string[] }
+  /** Members and their scores, in rank order. */
+  | { readonly kind: 'zset-listpack'; readonly members: readonly string[]; readonly scores: readonly number[] }
   | { readonly kind: 'zset'; readonly size: number; member(position: number): string; score(position: number): number };
 
 /** Reads a value in place; valid only while the value does not change. */
@@ -35,7 +34,7 @@ export function liveSource(value: RedisValue): RecordSource {
     if (value.isListpack) return { kind: 'hash-listpack', entries: hashEntries(value) };
     return { kind: 'hash', size: value.size, field: (position) => value.fieldAt(position), value: (position) => value.valueAt(position) };
   }
-  if (value.isListpack) return { kind: 'zset-listpack', entries: zsetEntries(value) };
+  if (value.isListpack) return zsetByRank(value);
   return { kind: 'zset', size: value.size, member: (position) => value.memberAt(position), score: (position) => value.scoreAt(position) };
 }
 
@@ -72,8 +71,9 @@ export function sourceElements(source: RecordSource): number {
     case 'intset':
       return source.members.length;
     case 'hash-listpack':
-    case 'zset-listpack':
       return source.entries.length;
+    case 'zset-listpack':
+      return source.members.length * 2;
     default:
       return source.size;
   }
@@ -88,18 +88,15 @@ function hashEntries(hash: HashValue): string[] {
   return entries;
 }
 
-function zsetEntries(zset: ZSetValue): string[] {
-  const entries: string[] = [];
-  if (zset.size > 0) zset.order.visit(0, zset.size - 1, (score, member) => entries.push(member, listpackScore(score)));
-  return entries;
-}
-
-/**
- * A score as listpack text. Redis stores integral scores within ±2^62 as integers (which
- * String gives, and the listpack then packs as integers) and others as %.17g. Any text that
- * reads back as the same double is equivalent to a loader, so other finite scores are written
- * in their shortest exact form, which is also cheaper to produce than %.17g.
- */
-function listpackScore(score: number): string {
-  return Number.isFinite(score) ? String(score) : formatDouble(score);
+function zsetByRank(zset: ZSetValue): RecordSource {
+  const members = new Array<string>(zset.size);
+  const scores = new Array<number>(zset.size);
+  let rank = 0;
+  if (zset.size > 0) {
+    zset.order.visit(0, zset.size - 1, (score, member) => {
+      members[rank] = member;
+      scores[rank++] = score;
+    });
+  }
+  return { kind: 'zset-listpack', members, scores };
 }
