@@ -133,6 +133,49 @@ export class Database {
     return typeof value === 'number' ? this.strings.view(value) : null;
   }
 
+  /**
+   * Where the long string in a slot lives in the slab, for a snapshot whose worker copies it
+   * from there: out[0] the page (an index into slabPages), out[1] the offset, out[2] the length.
+   * False for any other value. Valid while the slab holds freed cells (holdFreedStrings).
+   */
+  locateStored(slot: number, out: Int32Array): boolean {
+    const value = this.values[slot];
+    if (typeof value !== 'number') return false;
+    out[0] = this.strings.pageIndex(value);
+    out[1] = this.strings.cellOffset(value);
+    out[2] = this.strings.length(value);
+    return true;
+  }
+
+  /** The slab's pages (SharedArrayBuffers), which locateStored refers to. */
+  get slabPages(): readonly Buffer[] {
+    return this.strings.pageBuffers;
+  }
+
+  /** The slab stops reusing freed cells until released (StringSlab.hold). */
+  holdFreedStrings(): void {
+    this.strings.hold();
+  }
+
+  /** A mark for releaseHeldStrings: every cell held until now. */
+  get heldStringsMark(): number {
+    return this.strings.heldMark;
+  }
+
+  releaseHeldStrings(mark: number): void {
+    this.strings.releaseHeld(mark);
+  }
+
+  /** Ends holdFreedStrings: held cells are reusable again. */
+  unholdFreedStrings(): void {
+    this.strings.unhold();
+  }
+
+  /** Bytes of freed cells waiting for a snapshot's worker (holdFreedStrings). */
+  get heldStringBytes(): number {
+    return this.strings.heldBytes;
+  }
+
   key(slot: number): string {
     return this.keys[slot];
   }

@@ -52,6 +52,33 @@ describe('StringSlab', () => {
     );
   });
 
+  it('while holding, reuses no freed cell until released up to a mark, oldest first', () => {
+    const slab = new StringSlab();
+    const handles = Array.from({ length: 6 }, (_, i) => slab.store(String(i).repeat(100)));
+    slab.hold();
+    slab.free(handles[0]);
+    slab.free(handles[1]);
+    const mark = slab.heldMark;
+    slab.free(handles[2]);
+    expect(slab.heldBytes).toBe(3 * cellBytes(sizeClassIndex(100)));
+    // Held cells keep their bytes: a store takes a new cell.
+    const fresh = slab.store('x'.repeat(100));
+    expect(handles.slice(0, 3)).not.toContain(fresh);
+    expect(slab.view(handles[0]).toString('latin1')).toBe('0'.repeat(100));
+    slab.releaseHeld(mark);
+    expect(slab.heldBytes).toBe(cellBytes(sizeClassIndex(100)));
+    expect([handles[0], handles[1]]).toContain(slab.store('y'.repeat(100)));
+    expect([handles[0], handles[1]]).toContain(slab.store('z'.repeat(100)));
+    // Releasing an older mark again changes nothing; unhold frees the rest and stops holding.
+    slab.releaseHeld(mark);
+    expect(slab.heldBytes).toBe(cellBytes(sizeClassIndex(100)));
+    slab.unhold();
+    expect(slab.heldBytes).toBe(0);
+    expect(slab.store('w'.repeat(100))).toBe(handles[2]);
+    slab.free(handles[3]);
+    expect(slab.store('v'.repeat(100))).toBe(handles[3]);
+  });
+
   it('reuses freed cells instead of allocating more', () => {
     const slab = new StringSlab();
     const value = 'v'.repeat(800);

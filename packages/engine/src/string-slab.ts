@@ -50,6 +50,16 @@ export class StringSlab {
   private handles = 0;
   private reserved = 0;
   private used = 0;
+  /**
+   * While a snapshot's encoding worker may still read cells (see hold()), freed cells wait
+   * here, in the order freed, instead of going back to their free lists.
+   */
+  private holding = false;
+  private readonly held: number[] = [];
+  private heldHead = 0;
+  /** Cells ever held, so that callers can release "everything held up to now" later. */
+  private heldTotal = 0;
+  private heldCellBytes = 0;
 
   /** Whether a string of this length is kept in a cell. */
   static holds(length: number): boolean {
@@ -93,11 +103,75 @@ export class StringSlab {
     return this.lengthOf[handle];
   }
 
-  /** Returns a cell for reuse; the handle must not be read again. */
+  /** Returns a cell for reuse (or holds it, see hold()); the handle must not be read again. */
   free(handle: number): void {
     const sizeClass = this.classes[this.classOf[handle]]!;
-    sizeClass.free.push(handle);
     this.used -= sizeClass.cellBytes;
+    if (this.holding) {
+      this.held.push(handle);
+      this.heldTotal++;
+      this.heldCellBytes += sizeClass.cellBytes;
+      return;
+    }
+    sizeClass.free.push(handle);
+  }
+
+  /** The pages, which another thread may read cells from (SharedArrayBuffers). */
+  get pageBuffers(): readonly Buffer[] {
+    return this.pages;
+  }
+
+  /** Where a cell's bytes are: its page (an index into pageBuffers) and offset there. */
+  pageIndex(handle: number): number {
+    return this.pageOf[handle];
+  }
+
+  cellOffset(handle: number): number {
+    return this.offsetOf[handle];
+  }
+
+  /**
+   * From now on freed cells are not reused until released: a snapshot whose worker copies
+   * values straight from the pages needs every cell it refers to unchanged until the worker
+   * has read it, and a store would otherwise take a freed cell (often the one an overwrite
+   * just left) and write over the old value.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Cells held so far, counted since the slab was made; a mark for releaseHeld. */
+  get heldMark(): number {
+    return this.heldTotal;
+  }
+
+  /** Returns the cells held before `mark` (a heldMark) to their free lists. */
+  releaseHeld(mark: number): void {
+    const end = Math.min(this.held.length, this.heldHead + mark - (this.heldTotal - (this.held.length - this.heldHead)));
+    for (let i = this.heldHead; i < end; i++) {
+      const sizeClass = this.classes[this.classOf[this.held[i]]]!;
+      sizeClass.free.push(this.held[i]);
+      this.heldCellBytes -= sizeClass.cellBytes;
+    }
+    this.heldHead = Math.max(this.heldHead, end);
+    if (this.heldHead === this.held.length) {
+      this.held.length = 0;
+      this.heldHead = 0;
+    } else if (this.heldHead >= 1024 && this.heldHead * 2 >= this.held.length) {
+      this.held.splice(0, this.heldHead);
+      this.heldHead = 0;
+    }
+  }
+
+  /** Stops holding: every held cell is free again. */
+  unhold(): void {
+    this.holding = false;
+    this.releaseHeld(this.heldTotal);
+  }
+
+  /** Bytes of the cells held, which are neither in use nor reusable yet. */
+  get heldBytes(): number {
+    return this.heldCellBytes;
   }
 
   private createClass(classIndex: number): SizeClass {
@@ -128,7 +202,7 @@ export class StringSlab {
       // of ordinary ArrayBuffers allocated starts a full mark of the heap ("external memory
       // pressure"), which under a write load, while cells of a new size class are carved,
       // meant a mark-compact every few seconds. The slab frees its cells itself, so there is
-      // nothing for a collection to find here. It is never shared with another thread.
+      // nothing for a collection to find here. A snapshot's encoding worker reads cells from it.
       this.pages.push(Buffer.from(new SharedArrayBuffer(bytes)));
       this.reserved += bytes;
       sizeClass.page = this.pages.length - 1;

@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from './worker-script.js';
 import { Crc64 } from './crc64.js';
@@ -16,11 +14,14 @@ export interface ChunkEncoder {
   /** Bytes taken and not handed on yet. */
   readonly pendingBytes: number;
   /**
-   * Resolves once the encoder has room for more. While `clientsBusy`, it also holds back
-   * until its own work (on another core, shared with whatever else runs there) is within its
-   * share of the time.
+   * Whether chunks may refer to slab cells (RdbWriter.cell): the encoder then copies their
+   * bytes from the pages given to sharePages, on its own thread.
    */
-  ready(clientsBusy: boolean): Promise<void>;
+  readonly readsCells: boolean;
+  /** The slab pages cell references index, in order; before the first chunk that refers to them. */
+  sharePages(pages: readonly Buffer[]): void;
+  /** Resolves once the encoder has room for more. */
+  ready(): Promise<void>;
   /** Resolves, once every chunk is out, with the 8-byte trailer (the CRC, or zeros). */
   finish(checksum: boolean): Promise<Buffer>;
   /** Gives up: what is pending is dropped and waits on the encoder end with an error. */
@@ -33,6 +34,7 @@ type EncodedChunkHandler = (chunk: Buffer) => void;
 export class InlineEncoder implements ChunkEncoder {
   private readonly crc = new Crc64();
   readonly pendingBytes = 0;
+  readonly readsCells = false;
 
   constructor(
     private readonly output: EncodedChunkHandler,
@@ -47,7 +49,11 @@ export class InlineEncoder implements ChunkEncoder {
     }
   }
 
-  async ready(_clientsBusy: boolean): Promise<void> {}
+  async ready(): Promise<void> {}
+
+  sharePages(_pages: readonly Buffer[]): void {
+    throw new Error('the inline encoder does not read slab cells');
+  }
 
   async finish(checksum: boolean): Promise<Buffer> {
     return checksum ? this.crc.digest() : Buffer.alloc(8);
@@ -62,25 +68,18 @@ export class InlineEncoder implements ChunkEncoder {
  * restarts with each new one, and replies for a stream that was given up are ignored.
  */
 export type EncoderRequest =
-  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; spanCount: number }
+  | { kind: 'pages'; stream: number; pages: SharedArrayBuffer[] }
+  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; spanCount: number; cells: Int32Array | null; cellCount: number }
   | { kind: 'trailer'; stream: number; checksum: boolean };
 
 /** Messages back from it. */
 export type EncoderReply =
-  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; workMs: number }
+  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; cells: Int32Array | null }
   | { kind: 'trailer'; stream: number; trailer: Uint8Array }
   | { kind: 'error'; stream: number; message: string };
 
 /** Chunks (64 KiB) handed to the worker and not back yet, at most. */
 const MAX_IN_FLIGHT = 32;
-/**
- * While clients are busy, the worker's work is held to this share of the time. Its core is
- * shared too (clients' other processes, the garbage collector's threads, a load generator).
- */
-const BUSY_WORKER_SHARE = 0.3;
-/** Work (ms) the worker may run ahead of its share before the walk waits. */
-const WORK_CREDIT_MS = 20;
-
 let shared: Worker | null = null;
 let streams = 0;
 
@@ -100,18 +99,18 @@ function encoderWorker(): Worker {
 }
 
 /**
- * Encodes on a worker thread, so that a background snapshot's compression and checksum use
- * another core instead of the event loop. Chunks cross by transfer, not copy, and come back
- * compressed in place; at most MAX_IN_FLIGHT are away at a time.
+ * Encodes on a worker thread, so that a background snapshot's compression and checksum, and
+ * the copying of long strings out of the slab (cell references), use another core instead of
+ * the event loop. Chunks cross by transfer, not copy, and come back finished in place; at most
+ * MAX_IN_FLIGHT are away at a time.
  */
 export class WorkerEncoder implements ChunkEncoder {
   private readonly worker = encoderWorker();
   private readonly stream = ++streams;
   private inFlight = 0;
   private inFlightBytes = 0;
-  /** The worker's work not yet covered by its share of the time (ms), as of debtAt. */
-  private debt = 0;
-  private debtAt = performance.now();
+  /** What each chunk away weighed when sent, oldest first: replies come back in order, resized. */
+  private readonly inFlightSizes: number[] = [];
   private waiting: (() => void) | null = null;
   private trailer: { resolve: (trailer: Buffer) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -130,39 +129,41 @@ export class WorkerEncoder implements ChunkEncoder {
     this.worker.on('exit', this.onExit);
   }
 
+  readonly readsCells = true;
+
   get pendingBytes(): number {
     return this.inFlightBytes;
+  }
+
+  sharePages(pages: readonly Buffer[]): void {
+    const request: EncoderRequest = { kind: 'pages', stream: this.stream, pages: pages.map((page) => page.buffer as SharedArrayBuffer) };
+    this.worker.postMessage(request);
   }
 
   push(chunks: readonly RawChunk[]): void {
     if (this.failure !== null) throw this.failure;
     for (const raw of chunks) {
       let data = raw.data;
-      // Only a whole ArrayBuffer can move; a view into a shared one is copied first.
+      // Only a whole ArrayBuffer can move; a view into a shared one is copied first. A chunk
+      // with cell references is always a whole one, with room for the cells' bytes.
       if (data.byteOffset !== 0) data = Buffer.from(data);
       const spans = raw.spanCount > 0 ? raw.spans : null;
+      const cells = raw.cellCount > 0 ? raw.cells : null;
       const buffer = data.buffer as ArrayBuffer;
-      const request: EncoderRequest = { kind: 'chunk', stream: this.stream, buffer, length: data.length, spans, spanCount: raw.spanCount };
-      this.worker.postMessage(request, spans === null ? [buffer] : [buffer, spans.buffer as ArrayBuffer]);
+      const transfer: ArrayBuffer[] = [buffer];
+      if (spans !== null) transfer.push(spans.buffer as ArrayBuffer);
+      if (cells !== null) transfer.push(cells.buffer as ArrayBuffer);
+      const request: EncoderRequest = { kind: 'chunk', stream: this.stream, buffer, length: data.length, spans, spanCount: raw.spanCount, cells, cellCount: raw.cellCount };
+      this.worker.postMessage(request, transfer);
       this.inFlight++;
       this.inFlightBytes += data.length;
+      this.inFlightSizes.push(data.length);
     }
   }
 
-  async ready(clientsBusy: boolean): Promise<void> {
+  async ready(): Promise<void> {
     while (this.inFlight >= MAX_IN_FLIGHT) await this.nextReply();
     if (this.failure !== null) throw this.failure;
-    if (!clientsBusy) return;
-    const ahead = this.workAhead();
-    if (ahead > WORK_CREDIT_MS) await sleep(Math.min(50, (ahead - WORK_CREDIT_MS / 2) / BUSY_WORKER_SHARE));
-  }
-
-  /** How far the worker's work has run ahead of its share of the time since it was last level. */
-  private workAhead(): number {
-    const now = performance.now();
-    this.debt = Math.max(0, this.debt - (now - this.debtAt) * BUSY_WORKER_SHARE);
-    this.debtAt = now;
-    return this.debt;
   }
 
   async finish(checksum: boolean): Promise<Buffer> {
@@ -201,10 +202,9 @@ export class WorkerEncoder implements ChunkEncoder {
       return;
     }
     this.inFlight--;
-    this.inFlightBytes -= reply.length;
-    this.workAhead();
-    this.debt += reply.workMs;
+    this.inFlightBytes -= this.inFlightSizes.shift() ?? 0;
     if (reply.spans !== null) this.pool.releaseSpans(reply.spans);
+    if (reply.cells !== null) this.pool.releaseCells(reply.cells);
     this.output(Buffer.from(reply.buffer, 0, reply.length));
     this.wake();
   }

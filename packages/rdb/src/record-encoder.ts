@@ -178,6 +178,12 @@ export function writeStringRecord(writer: RdbWriter, key: string, bytes: Uint8Ar
   writer.blob(bytes);
 }
 
+/** The same string record, its bytes left in a slab cell for the encoder to copy (RdbWriter.cell). */
+export function writeCellStringRecord(writer: RdbWriter, key: string, page: number, offset: number, length: number, expireAt: number): void {
+  writeRecordHeader(writer, RdbType.string, key, expireAt);
+  writer.cell(page, offset, length);
+}
+
 /**
  * Bytes the value alone takes in an RDB file (DEBUG OBJECT's serializedlength): the record
  * without its type byte and key.

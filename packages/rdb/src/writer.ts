@@ -6,10 +6,19 @@ import { compressSpans, SPAN_FIELDS } from './string-compression.js';
 export const CHUNK_SIZE = 64 * 1024;
 /** Data at least this large goes out as its own chunk instead of being copied into one. */
 const LARGE = CHUNK_SIZE / 2;
+/** RdbWriter.cell takes strings shorter than this, which always fit in a chunk. */
+export const CELL_STRING_LIMIT = LARGE;
 /** Redis tries LZF only on strings longer than this. */
 const COMPRESS_ABOVE = 20;
 /** The most compressible strings a chunk can hold: each takes at least a header byte and 21. */
 const SPANS_PER_CHUNK = Math.ceil(CHUNK_SIZE / (COMPRESS_ABOVE + 2)) + 1;
+/**
+ * A cell reference: where in the chunk the bytes go, the page (an index into the snapshot's
+ * page list), the offset in the page and the length.
+ */
+export const CELL_FIELDS = 4;
+/** The most cell strings a chunk can hold: slab strings are at least 64 bytes. */
+const CELLS_PER_CHUNK = Math.ceil(CHUNK_SIZE / 64) + 1;
 
 /**
  * Recycles the writer's 64 KiB chunks once their consumers are done with them. A snapshot of
@@ -19,6 +28,7 @@ const SPANS_PER_CHUNK = Math.ceil(CHUNK_SIZE / (COMPRESS_ABOVE + 2)) + 1;
 export class ChunkPool {
   private readonly free: ArrayBuffer[] = [];
   private readonly freeSpans: Int32Array[] = [];
+  private readonly freeCells: Int32Array[] = [];
 
   constructor(private readonly keep = 64) {}
 
@@ -31,6 +41,15 @@ export class ChunkPool {
   release(chunk: Uint8Array): void {
     const backing = chunk.buffer;
     if (backing instanceof ArrayBuffer && backing.byteLength === CHUNK_SIZE && this.free.length < this.keep) this.free.push(backing);
+  }
+
+  /** Room for the cell references of one chunk. */
+  getCells(): Int32Array {
+    return this.freeCells.pop() ?? new Int32Array(CELLS_PER_CHUNK * CELL_FIELDS);
+  }
+
+  releaseCells(cells: Int32Array): void {
+    if (cells.length === CELLS_PER_CHUNK * CELL_FIELDS && this.freeCells.length < this.keep) this.freeCells.push(cells);
   }
 
   /** Room for the spans of one chunk. */
@@ -49,12 +68,20 @@ export interface RawChunk {
   /** SPAN_FIELDS numbers per compressible string (see string-compression). */
   spans: Int32Array;
   spanCount: number;
+  /**
+   * CELL_FIELDS numbers per string whose bytes are still in a slab cell (RdbWriter.cell):
+   * whoever encodes the chunk inserts them first. Span offsets count them in.
+   */
+  cells: Int32Array;
+  cellCount: number;
 }
 
 const NO_SPANS = new Int32Array(0);
+const NO_CELLS = new Int32Array(0);
 
 /** A raw chunk's final bytes: its strings compressed in place, its spans back in the pool. */
 export function compressChunk(raw: RawChunk, pool: ChunkPool): Buffer {
+  if (raw.cellCount > 0) throw new Error('a chunk with cell references needs the pages to encode');
   if (raw.spanCount === 0) return raw.data;
   const length = compressSpans(raw.data, raw.data.length, raw.spans, raw.spanCount);
   pool.releaseSpans(raw.spans);
@@ -73,6 +100,10 @@ export class RdbWriter {
   private used = 0;
   private spans: Int32Array;
   private spanCount = 0;
+  /** Cell strings in the chunk being filled, and their bytes, which are not in it yet. */
+  private cells: Int32Array = NO_CELLS;
+  private cellCount = 0;
+  private cellBytes = 0;
   private readonly filled: RawChunk[] = [];
   private filledBytes = 0;
 
@@ -84,9 +115,14 @@ export class RdbWriter {
     this.spans = compression ? pool.getSpans() : NO_SPANS;
   }
 
+  /** Bytes the chunk being filled has left, cell strings counted in. */
+  get roomInChunk(): number {
+    return CHUNK_SIZE - this.used - this.cellBytes;
+  }
+
   /** Bytes written and not taken yet. */
   get pendingBytes(): number {
-    return this.filledBytes + this.used;
+    return this.filledBytes + this.used + this.cellBytes;
   }
 
   /**
@@ -117,7 +153,7 @@ export class RdbWriter {
   }
 
   byte(value: number): void {
-    if (this.used === CHUNK_SIZE) this.seal();
+    if (this.used + this.cellBytes >= CHUNK_SIZE) this.seal();
     this.chunk[this.used++] = value;
   }
 
@@ -125,7 +161,7 @@ export class RdbWriter {
   bytes(data: Uint8Array): void {
     if (data.length >= LARGE) {
       this.seal();
-      this.push(Buffer.from(data), NO_SPANS, 0);
+      this.pushAlone(Buffer.from(data), NO_SPANS, 0);
       return;
     }
     this.reserve(data.length);
@@ -154,12 +190,12 @@ export class RdbWriter {
       const chunk = Buffer.allocUnsafeSlow(header + length);
       writeLength(chunk, 0, length);
       latin1Write(chunk, value, header);
-      this.push(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
+      this.pushAlone(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
       return;
     }
     const header = lengthSize(length);
     this.reserve(header + length);
-    if (compressible) this.noteSpan(this.used, header, length);
+    if (compressible) this.noteSpan(this.used + this.cellBytes, header, length);
     this.used = writeLength(this.chunk, this.used, length);
     latin1Write(this.chunk, value, this.used);
     this.used += length;
@@ -175,14 +211,34 @@ export class RdbWriter {
       const chunk = Buffer.allocUnsafeSlow(header + length);
       writeLength(chunk, 0, length);
       chunk.set(data, header);
-      this.push(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
+      this.pushAlone(chunk, compressible ? Int32Array.of(0, header, length) : NO_SPANS, compressible ? 1 : 0);
       return;
     }
     this.reserve(header + length);
-    if (compressible) this.noteSpan(this.used, header, length);
+    if (compressible) this.noteSpan(this.used + this.cellBytes, header, length);
     this.used = writeLength(this.chunk, this.used, length);
     this.chunk.set(data, this.used);
     this.used += length;
+  }
+
+  /**
+   * An RDB string whose bytes stay in a slab cell for now (shorter than CELL_STRING_LIMIT): the
+   * length header goes in, and the encoder, which reads the slab's pages on its own thread,
+   * inserts the bytes. Compressed like string().
+   */
+  cell(page: number, offset: number, length: number): void {
+    const header = lengthSize(length);
+    this.reserve(header + length);
+    if (this.compression && length > COMPRESS_ABOVE) this.noteSpan(this.used + this.cellBytes, header, length);
+    this.used = writeLength(this.chunk, this.used, length);
+    if (this.cells === NO_CELLS) this.cells = this.pool.getCells();
+    const at = this.cellCount * CELL_FIELDS;
+    this.cells[at] = this.used;
+    this.cells[at + 1] = page;
+    this.cells[at + 2] = offset;
+    this.cells[at + 3] = length;
+    this.cellCount++;
+    this.cellBytes += length;
   }
 
   /** A score as RDB's binary double (8 bytes little-endian). */
@@ -232,24 +288,29 @@ export class RdbWriter {
   }
 
   private reserve(bytes: number): void {
-    if (this.used + bytes > CHUNK_SIZE) this.seal();
+    if (this.used + this.cellBytes + bytes > CHUNK_SIZE) this.seal();
   }
 
-  private push(data: Buffer, spans: Int32Array, spanCount: number): void {
-    this.filled.push({ data, spans, spanCount });
-    this.filledBytes += data.length;
+  private push(data: Buffer, spans: Int32Array, spanCount: number, cells: Int32Array, cellCount: number, cellBytes: number): void {
+    this.filled.push({ data, spans, spanCount, cells, cellCount });
+    this.filledBytes += data.length + cellBytes;
   }
 
+  /** A chunk of its own for one large item (never with cell strings). */
+  private pushAlone(data: Buffer, spans: Int32Array, spanCount: number): void {
+    this.push(data, spans, spanCount, NO_CELLS, 0, 0);
+  }
   private seal(): void {
     if (this.used === 0) return;
-    if (this.spanCount === 0) {
-      this.push(this.chunk.subarray(0, this.used), NO_SPANS, 0);
-    } else {
-      this.push(this.chunk.subarray(0, this.used), this.spans, this.spanCount);
-      this.spans = this.pool.getSpans();
-    }
+    const spans = this.spanCount === 0 ? NO_SPANS : this.spans;
+    const cells = this.cellCount === 0 ? NO_CELLS : this.cells;
+    this.push(this.chunk.subarray(0, this.used), spans, this.spanCount, cells, this.cellCount, this.cellBytes);
+    if (this.spanCount > 0) this.spans = this.pool.getSpans();
+    if (this.cellCount > 0) this.cells = NO_CELLS;
     this.chunk = this.pool.get();
     this.used = 0;
     this.spanCount = 0;
+    this.cellCount = 0;
+    this.cellBytes = 0;
   }
 }
