@@ -91,6 +91,21 @@ const exact = (...argv: string[]): GeneratedCommand => ({ argv, compare: 'exact'
 const FOUND_BEFORE: readonly (readonly GeneratedCommand[])[] = [
   // SMOVE from a missing source still looks the destination up, expiring it.
   [exact('SET', '', 'a', 'EXAT', '100'), exact('SMOVE', 'k1', '', 'a')],
+  // Lex ranges of a listpack set with unequal scores follow Redis's listpack walk, forward and back.
+  [
+    exact('ZADD', 'z', '1e17', 'a', '5.', '\xff'),
+    exact('ZRANGE', 'z', '-', '[x y', 'BYLEX'),
+    exact('ZRANGE', 'z', '+', '[b', 'BYLEX', 'REV'),
+    exact('ZRANGEBYLEX', 'z', '[a', '+'),
+    exact('ZREVRANGEBYLEX', 'z', '+', '-'),
+    exact('ZLEXCOUNT', 'z', '(a', '+'),
+    exact('ZADD', 'z', '2', 'm', '3', 'c'),
+    exact('ZRANGE', 'z', '[b', '[n', 'BYLEX'),
+    exact('ZRANGE', 'z', '[n', '[b', 'BYLEX', 'REV', 'LIMIT', '0', '1'),
+    exact('ZLEXCOUNT', 'z', '-', '(n'),
+    exact('ZREMRANGEBYLEX', 'z', '[b', '[d'),
+    exact('ZRANGE', 'z', '0', '-1', 'WITHSCORES'),
+  ],
 ];
 
 describe('differential test against redis-server 7.0', () => {

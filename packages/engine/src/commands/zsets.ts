@@ -85,9 +85,60 @@ function lexBound(text: string): LexBound {
   throw NOT_LEX_RANGE;
 }
 
-function lexRanks(zset: ZSetValue, minText: string, maxText: string): [number, number] {
+/** Whether a member is at or above a range's lower end. */
+function aboveMin(member: string, min: LexBound): boolean {
+  if (min.infinity !== 0) return min.infinity < 0;
+  return min.exclusive ? member > min.value : member >= min.value;
+}
+
+/** Whether a member is at or below a range's upper end. */
+function belowMax(member: string, max: LexBound): boolean {
+  if (max.infinity !== 0) return max.infinity > 0;
+  return max.exclusive ? member < max.value : member <= max.value;
+}
+
+/** An empty range by its ends alone: min above max, or equal with either end exclusive. */
+function emptyLexRange(min: LexBound, max: LexBound): boolean {
+  let order: number;
+  if (min.infinity !== 0 && min.infinity === max.infinity) order = 0;
+  else if (min.infinity < 0 || max.infinity > 0) order = -1;
+  else if (min.infinity > 0 || max.infinity < 0) order = 1;
+  else order = min.value < max.value ? -1 : min.value > max.value ? 1 : 0;
+  return order > 0 || (order === 0 && (min.exclusive || max.exclusive));
+}
+
+/**
+ * Ranks [first, last] of a lex range in a listpack-encoded set, found as Redis walks a
+ * listpack: the range must reach the last member from below and the first from above; a
+ * forward range starts at the first member at or above min and runs while members stay at or
+ * below max, a reverse one starts from the end. On a set whose scores are equal (the only case
+ * Redis specifies) that is the binary search's answer; on others it is Redis's answer.
+ */
+function listpackLexRanks(zset: ZSetValue, min: LexBound, max: LexBound, reverse: boolean): [number, number] {
+  const members: string[] = [];
+  if (zset.size > 0) zset.order.visit(0, zset.size - 1, (_score, member) => members.push(member));
+  const size = members.length;
+  if (size === 0 || emptyLexRange(min, max) || !aboveMin(members[size - 1], min) || !belowMax(members[0], max)) return [0, -1];
+  if (!reverse) {
+    let first = 0;
+    while (first < size && !aboveMin(members[first], min)) first++;
+    if (first === size || !belowMax(members[first], max)) return [0, -1];
+    let last = first;
+    while (last + 1 < size && belowMax(members[last + 1], max)) last++;
+    return [first, last];
+  }
+  let last = size - 1;
+  while (last >= 0 && !belowMax(members[last], max)) last--;
+  if (last < 0 || !aboveMin(members[last], min)) return [0, -1];
+  let first = last;
+  while (first > 0 && aboveMin(members[first - 1], min)) first--;
+  return [first, last];
+}
+
+function lexRanks(zset: ZSetValue, minText: string, maxText: string, reverse = false): [number, number] {
   const min = lexBound(minText);
   const max = lexBound(maxText);
+  if (zset.isListpack) return listpackLexRanks(zset, min, max, reverse);
   const order = zset.order;
   const first = min.infinity < 0 ? 0 : min.infinity > 0 ? order.size : order.firstByMember(min.value, min.exclusive);
   const last = max.infinity > 0 ? order.size - 1 : max.infinity < 0 ? -1 : order.lastByMember(max.value, max.exclusive);
@@ -349,7 +400,7 @@ function select(zset: ZSetValue, request: RangeRequest, minArg: string, maxArg: 
     if (end >= size) end = size - 1;
     [from, to] = request.reverse ? [size - 1 - start, size - 1 - end] : [start, end];
   } else {
-    const [low, high] = request.kind === 'score' ? scoreRanks(zset, scoreRange(minArg, maxArg)) : lexRanks(zset, minArg, maxArg);
+    const [low, high] = request.kind === 'score' ? scoreRanks(zset, scoreRange(minArg, maxArg)) : lexRanks(zset, minArg, maxArg, request.reverse);
     if (low > high) return selection;
     // A negative offset selects nothing; a negative count means no limit.
     if (request.offset < 0) return selection;
