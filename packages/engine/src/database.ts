@@ -136,11 +136,13 @@ export class Database {
   /**
    * Where the long string in a slot lives in the slab, for a snapshot whose worker copies it
    * from there: out[0] the page (an index into slabPages), out[1] the offset, out[2] the length.
-   * False for any other value. Valid while the slab holds freed cells (holdFreedStrings).
+   * False for any other value. While the slab holds freed cells (holdFreedStrings) the cell
+   * is then referred to: freed, it waits until released.
    */
   locateStored(slot: number, out: Int32Array): boolean {
     const value = this.values[slot];
     if (typeof value !== 'number') return false;
+    this.strings.refer(value);
     out[0] = this.strings.pageIndex(value);
     out[1] = this.strings.cellOffset(value);
     out[2] = this.strings.length(value);
@@ -152,7 +154,7 @@ export class Database {
     return this.strings.pageBuffers;
   }
 
-  /** The slab stops reusing freed cells until released (StringSlab.hold). */
+  /** The slab stops reusing freed cells that locateStored gave out until released (StringSlab.hold). */
   holdFreedStrings(): void {
     this.strings.hold();
   }

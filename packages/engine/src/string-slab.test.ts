@@ -52,10 +52,15 @@ describe('StringSlab', () => {
     );
   });
 
-  it('while holding, reuses no freed cell until released up to a mark, oldest first', () => {
+  it('while holding, reuses no freed cell that was referred to until released up to a mark, oldest first', () => {
     const slab = new StringSlab();
     const handles = Array.from({ length: 6 }, (_, i) => slab.store(String(i).repeat(100)));
     slab.hold();
+    for (const handle of handles.slice(0, 4)) slab.refer(handle);
+    // A cell nobody referred to is free at once.
+    slab.free(handles[5]);
+    expect(slab.heldBytes).toBe(0);
+    expect(slab.store('u'.repeat(100))).toBe(handles[5]);
     slab.free(handles[0]);
     slab.free(handles[1]);
     const mark = slab.heldMark;
@@ -75,8 +80,12 @@ describe('StringSlab', () => {
     slab.unhold();
     expect(slab.heldBytes).toBe(0);
     expect(slab.store('w'.repeat(100))).toBe(handles[2]);
+    // Referred to before, but no longer holding: free at once, and no reference carries over.
     slab.free(handles[3]);
     expect(slab.store('v'.repeat(100))).toBe(handles[3]);
+    slab.hold();
+    slab.free(handles[3]);
+    expect(slab.heldBytes).toBe(0);
   });
 
   it('reuses freed cells instead of allocating more', () => {

@@ -47,6 +47,8 @@ export class StringSlab {
   private offsetOf = new Int32Array(INITIAL_HANDLES);
   private lengthOf = new Int32Array(INITIAL_HANDLES);
   private classOf = new Uint8Array(INITIAL_HANDLES);
+  /** 1 for a cell a snapshot refers to (refer()) while holding. */
+  private referenced = new Uint8Array(INITIAL_HANDLES);
   private handles = 0;
   private reserved = 0;
   private used = 0;
@@ -107,7 +109,8 @@ export class StringSlab {
   free(handle: number): void {
     const sizeClass = this.classes[this.classOf[handle]]!;
     this.used -= sizeClass.cellBytes;
-    if (this.holding) {
+    if (this.holding && this.referenced[handle] === 1) {
+      this.referenced[handle] = 0;
       this.held.push(handle);
       this.heldTotal++;
       this.heldCellBytes += sizeClass.cellBytes;
@@ -131,13 +134,18 @@ export class StringSlab {
   }
 
   /**
-   * From now on freed cells are not reused until released: a snapshot whose worker copies
-   * values straight from the pages needs every cell it refers to unchanged until the worker
-   * has read it, and a store would otherwise take a freed cell (often the one an overwrite
-   * just left) and write over the old value.
+   * From now on cells that were referred to (refer()) are not reused, once freed, until
+   * released: a snapshot whose worker copies values straight from the pages needs every cell it
+   * refers to unchanged until the worker has read it, and a store would otherwise take a freed
+   * cell (often the one an overwrite just left) and write over the old value.
    */
   hold(): void {
     this.holding = true;
+  }
+
+  /** While holding: the cell is referred to, and is held if it is freed. */
+  refer(handle: number): void {
+    if (this.holding) this.referenced[handle] = 1;
   }
 
   /** Cells held so far, counted since the slab was made; a mark for releaseHeld. */
@@ -163,10 +171,11 @@ export class StringSlab {
     }
   }
 
-  /** Stops holding: every held cell is free again. */
+  /** Stops holding: every held cell is free again, and no cell is referred to. */
   unhold(): void {
     this.holding = false;
     this.releaseHeld(this.heldTotal);
+    this.referenced.fill(0);
   }
 
   /** Bytes of the cells held, which are neither in use nor reusable yet. */
@@ -225,6 +234,7 @@ export class StringSlab {
     this.offsetOf = grown(this.offsetOf, new Int32Array(capacity));
     this.lengthOf = grown(this.lengthOf, new Int32Array(capacity));
     this.classOf = grown(this.classOf, new Uint8Array(capacity));
+    this.referenced = grown(this.referenced, new Uint8Array(capacity));
   }
 }
 

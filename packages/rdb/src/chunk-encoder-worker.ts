@@ -16,13 +16,17 @@ const port = parentPort!;
  * nothing else wants, and the scheduler hands a core back to the event loop the moment it
  * wakes, so compression never delays a client. Holding the worker to a share of the time in
  * user space, as before, left a core half idle while saving and made BGSAVE 3.5x redis-server's
- * (see bench/). Where priorities cannot be changed the worker runs as it is.
+ * (see bench/). Where priorities cannot be changed, or apply to the whole process (not Linux),
+ * the worker runs as it is.
  */
 const ENCODER_NICE = 19;
-try {
-  setPriority(ENCODER_NICE);
-} catch {
-  // Not permitted here: normal priority.
+// Elsewhere a priority applies to the whole process, event loop included.
+if (process.platform === 'linux') {
+  try {
+    setPriority(ENCODER_NICE);
+  } catch {
+    // Not permitted here: normal priority.
+  }
 }
 let stream = 0;
 let crc = new Crc64();
@@ -36,7 +40,10 @@ port.on('message', (request: EncoderRequest) => {
     pages = [];
   }
   try {
-    if (request.kind === 'trailer') {
+    if (request.kind === 'trailer' || request.kind === 'drop') {
+      // The stream is over: its pages (a whole dataset's slabs) must not outlive it here.
+      pages = [];
+      if (request.kind === 'drop') return;
       const reply: EncoderReply = { kind: 'trailer', stream, trailer: request.checksum ? crc.digest() : new Uint8Array(8) };
       port.postMessage(reply);
       return;

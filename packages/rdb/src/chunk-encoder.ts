@@ -70,7 +70,9 @@ export class InlineEncoder implements ChunkEncoder {
 export type EncoderRequest =
   | { kind: 'pages'; stream: number; pages: SharedArrayBuffer[] }
   | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; spanCount: number; cells: Int32Array | null; cellCount: number }
-  | { kind: 'trailer'; stream: number; checksum: boolean };
+  | { kind: 'trailer'; stream: number; checksum: boolean }
+  /** The stream was given up: the worker lets go of its pages. */
+  | { kind: 'drop'; stream: number };
 
 /** Messages back from it. */
 export type EncoderReply =
@@ -182,6 +184,8 @@ export class WorkerEncoder implements ChunkEncoder {
   /** The snapshot was given up: whoever still waits for the encoder is released with an error. */
   close(): void {
     this.detach();
+    const request: EncoderRequest = { kind: 'drop', stream: this.stream };
+    this.worker.postMessage(request);
     this.fail(new Error('the snapshot encoder was closed'));
   }
 

@@ -82,7 +82,7 @@ const DEFAULT_SLICE_MS = 1;
  * another thread); spread over ~8x its own time, BGSAVE of the benchmark's 1 GB stays within
  * 2x redis-server's duration and the clients keep about 70% of their throughput.
  */
-const DEFAULT_BUSY_SHARE = 0.12;
+const DEFAULT_BUSY_SHARE = 0.11;
 /** While clients are busy a slice may grow to this many normal ones: 4 ms, well under a stall anyone would notice. */
 const BUSY_SLICE_FACTOR = 4;
 /** Elements of a large value written between looks at the clock. */
@@ -98,6 +98,8 @@ const SLICE_BYTES = 256 * 1024;
 const BUSY_GAP_MS = 0.25;
 /** Bytes a captured element keeps alive beyond its string: the copied pointer and overhead. */
 const CAPTURED_ELEMENT_BYTES = 16;
+/** Freed cells held for the encoding worker, at most (about): beyond it, strings are copied. */
+const HELD_CELL_BUDGET = 16 * 1024 * 1024;
 
 /**
  * A forkless point-in-time snapshot in RDB format.
@@ -185,7 +187,15 @@ export class Snapshot implements SnapshotObserver {
     const sizes = active.databases.map((db) => db.size);
     const volatile = active.databases.map((db) => db.volatileCount);
     this.progress.keysTotal = sizes.reduce((total, size) => total + size, 0);
-    if (this.encoder.readsCells) this.shareCells(active.databases);
+    if (this.encoder.readsCells) {
+      try {
+        this.shareCells(active.databases);
+      } catch (error) {
+        this.keyspace.endSnapshot(active);
+        for (const sink of this.sinks) sink.abort();
+        return Promise.reject(error);
+      }
+    }
     writeFileHeader(this.writer, this.options.aux);
     return this.walk(sizes, volatile).then(
       () => {
@@ -226,13 +236,15 @@ export class Snapshot implements SnapshotObserver {
    */
   private shareCells(databases: readonly Database[]): void {
     const pages: Buffer[] = [];
-    this.pageBase = databases.map((db) => {
+    const bases = databases.map((db) => {
       const base = pages.length;
-      pages.push(...db.slabPages);
-      db.holdFreedStrings();
+      for (const page of db.slabPages) pages.push(page);
       return base;
     });
+    // Nothing below throws once the pages are shared, so no hold outlives a failed start.
     this.encoder.sharePages(pages);
+    this.pageBase = bases;
+    for (const db of databases) db.holdFreedStrings();
   }
 
   /** The encoder is done with every chunk sent so far: cells freed before then are reusable. */
@@ -254,7 +266,9 @@ export class Snapshot implements SnapshotObserver {
   /** Writes a string record by reference when the value is a slab string the encoder can copy. */
   private writeCellString(db: Database, dbIndex: number, slot: number): boolean {
     const cell = this.cell;
-    if (this.pageBase === null || !db.locateStored(slot, cell) || cell[2] >= CELL_STRING_LIMIT) return false;
+    // Past the budget (the worker is starved of CPU), strings are copied here instead, so that
+    // the cells held for it stop growing.
+    if (this.pageBase === null || this.heldBytes > HELD_CELL_BUDGET || !db.locateStored(slot, cell) || cell[2] >= CELL_STRING_LIMIT) return false;
     writeCellStringRecord(this.writer, db.key(slot), this.pageBase[dbIndex] + cell[0], cell[1], cell[2], db.expireAt(slot));
     return true;
   }
@@ -343,6 +357,8 @@ export class Snapshot implements SnapshotObserver {
     this.writer.byte(Opcode.eof);
     this.takeAndSend();
     const trailer = await this.encoder.finish(this.options.checksum);
+    // The worker has copied every cell: freed ones need not wait for the sinks' fsync.
+    this.unholdCells();
     this.checkAborted();
     this.sendToSinks(trailer);
     await this.waitForSinks();

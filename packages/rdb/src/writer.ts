@@ -229,6 +229,8 @@ export class RdbWriter {
   cell(page: number, offset: number, length: number): void {
     const header = lengthSize(length);
     this.reserve(header + length);
+    // Full only if cells were shorter than slab strings are; a new chunk rather than a bad one.
+    if (this.cellCount === CELLS_PER_CHUNK) this.seal();
     if (this.compression && length > COMPRESS_ABOVE) this.noteSpan(this.used + this.cellBytes, header, length);
     this.used = writeLength(this.chunk, this.used, length);
     if (this.cells === NO_CELLS) this.cells = this.pool.getCells();
