@@ -196,6 +196,7 @@ export class Snapshot implements SnapshotObserver {
         this.shareCells(active.databases);
       } catch (error) {
         this.keyspace.endSnapshot(active);
+        this.encoder.close();
         for (const sink of this.sinks) sink.abort();
         return Promise.reject(error);
       }
@@ -210,6 +211,8 @@ export class Snapshot implements SnapshotObserver {
       (error: unknown) => {
         this.keyspace.endSnapshot(active);
         this.unholdCells();
+        // Replies still on their way (a worker that failed) must reach no sink.
+        this.encoder.close();
         for (const sink of this.sinks) sink.abort();
         // An abort releases waits with errors of their own; the reason is the abort's.
         throw this.aborted ?? error;
