@@ -14,13 +14,12 @@ const port = parentPort!;
 /**
  * The worker runs at the lowest priority (nice 19, this thread only): it takes the CPU time
  * nothing else wants, and the scheduler hands a core back to the event loop the moment it
- * wakes, so compression never delays a client. Holding the worker to a share of the time in
+ * wakes, so compression does not hold a core a client needs. Holding the worker to a share of the time in
  * user space, as before, left a core half idle while saving and made BGSAVE 3.5x redis-server's
  * (see bench/). Where priorities cannot be changed, or apply to the whole process (not Linux),
  * the worker runs as it is.
  */
 const ENCODER_NICE = 19;
-// Elsewhere a priority applies to the whole process, event loop included.
 if (process.platform === 'linux') {
   try {
     setPriority(ENCODER_NICE);

@@ -34,8 +34,10 @@ function integerSize(value: number): number {
   return 9;
 }
 
-function stringSize(length: number): number {
-  return (length < 64 ? 1 : length < 4096 ? 2 : 5) + length;
+/** Bytes a string entry of `length` takes: encoding, data, backlen. */
+function stringEntrySize(length: number): number {
+  const size = (length < 64 ? 1 : length < 4096 ? 2 : 5) + length;
+  return size + backlenSize(size);
 }
 
 /**
@@ -43,13 +45,7 @@ function stringSize(length: number): number {
  * An integer entry takes less, so node sizing can skip parsing numbers.
  */
 export function listpackEntryBound(entry: string): number {
-  const size = stringSize(entry.length);
-  return size + backlenSize(size);
-}
-
-/** Most bytes an entry of a string of `length` takes: encoding, data, backlen. */
-function entryBound(length: number): number {
-  return 5 + length + 5;
+  return stringEntrySize(entry.length);
 }
 
 /**
@@ -109,7 +105,7 @@ class ListpackBuilder {
 
   private string(text: string): void {
     const length = text.length;
-    this.reserve(entryBound(length));
+    this.reserve(stringEntrySize(length));
     const out = this.out;
     const start = this.at;
     let at = start;
@@ -154,7 +150,7 @@ class ListpackBuilder {
     // Sign, "0." when all digits are decimals, leading zeros of the fraction, the point.
     const wholeDigits = Math.max(1, digits - k);
     const length = (m < 0 ? 1 : 0) + wholeDigits + 1 + k;
-    this.reserve(entryBound(length));
+    this.reserve(stringEntrySize(length));
     const out = this.out;
     const start = this.at;
     out[start] = 0x80 | length;

@@ -270,13 +270,21 @@ export class Snapshot implements SnapshotObserver {
     for (const db of this.active!.databases) db.unholdFreedStrings();
   }
 
-  /** Writes a string record by reference when the value is a slab string the encoder can copy. */
-  private writeCellString(db: Database, dbIndex: number, slot: number): boolean {
+  /**
+   * Writes the record of a long string kept in the slab: as a reference to its cell when the
+   * encoder copies cells, otherwise from the cell's bytes. False for any other value.
+   */
+  private writeSlabString(db: Database, dbIndex: number, slot: number): boolean {
     const cell = this.cell;
     // Past the budget (the worker is starved of CPU), strings are copied here instead, so that
     // the cells held for it stop growing.
-    if (this.pageBase === null || this.heldBytes > HELD_CELL_BUDGET || !db.locateStored(slot, cell) || cell[2] >= CELL_STRING_LIMIT) return false;
-    writeCellStringRecord(this.writer, db.key(slot), this.pageBase[dbIndex] + cell[0], cell[1], cell[2], db.expireAt(slot));
+    if (this.pageBase !== null && this.heldBytes <= HELD_CELL_BUDGET && db.locateStored(slot, cell) && cell[2] < CELL_STRING_LIMIT) {
+      writeCellStringRecord(this.writer, db.key(slot), this.pageBase[dbIndex] + cell[0], cell[1], cell[2], db.expireAt(slot));
+      return true;
+    }
+    const bytes = db.storedBytes(slot);
+    if (bytes === null) return false;
+    writeStringRecord(this.writer, db.key(slot), bytes, db.expireAt(slot));
     return true;
   }
 
@@ -285,25 +293,16 @@ export class Snapshot implements SnapshotObserver {
   beforeChange(db: Database, slot: number): void {
     const key = db.key(slot);
     const current = this.inProgress;
-    if (current === null && this.pageBase !== null) {
+    if (current === null) {
+      // A long string between records is written out at once, no string made for it.
       const dbIndex = this.active!.databases.indexOf(db);
       this.select(dbIndex);
-      if (this.writeCellString(db, dbIndex, slot)) {
+      if (this.writeSlabString(db, dbIndex, slot)) {
         this.progress.keysCapturedAhead++;
         this.progress.keysWritten++;
         this.notePeak();
         return;
       }
-    }
-    const stored = current === null ? db.storedBytes(slot) : null;
-    if (stored !== null) {
-      // A long string between records is written out at once, from the database's bytes.
-      this.progress.keysCapturedAhead++;
-      this.select(this.active!.databases.indexOf(db));
-      writeStringRecord(this.writer, key, stored, db.expireAt(slot));
-      this.progress.keysWritten++;
-      this.notePeak();
-      return;
     }
     const value = db.value(slot);
     if (current !== null && current.liveDb === db && current.encoder.key === key) {
@@ -439,18 +438,9 @@ export class Snapshot implements SnapshotObserver {
       const slot = --cursor.position;
       if (!db.needsSnapshot(slot, epoch)) continue;
       this.select(index);
-      if (this.writeCellString(db, index, slot)) {
+      if (this.writeSlabString(db, index, slot)) {
+        // A long string, by reference or from its bytes: no string made for it.
         db.claim(slot, epoch);
-        this.progress.keysWritten++;
-        if (++records >= recordsPerSlice) return;
-        if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && this.sliceOver(deadline)) return;
-        continue;
-      }
-      const bytes = db.storedBytes(slot);
-      if (bytes !== null) {
-        // A long string, copied from the database's bytes: no string made for it.
-        db.claim(slot, epoch);
-        writeStringRecord(this.writer, db.key(slot), bytes, db.expireAt(slot));
       } else {
         const value = db.value(slot);
         if (isSmall(value)) {
