@@ -1,6 +1,8 @@
 import type { ActiveSnapshot, Keyspace } from './keyspace.js';
+import { RedisError } from './errors.js';
 import { StringSlab } from './string-slab.js';
-import { encodingName, type RedisValue } from './values/value.js';
+import type { PackedFormat } from './values/packed-format.js';
+import { encodingName, type RedisValue, type TypeName, typeName } from './values/value.js';
 
 const INITIAL_CAPACITY = 16;
 const DEL = 'DEL';
@@ -30,9 +32,18 @@ export class Database {
 
   private readonly slots = new Map<string, number>();
   private keys: string[] = [];
-  /** Values by slot; a number is the handle of a long string kept in `strings`. */
+  /**
+   * Values by slot; a number is the handle of a cell in `strings`, holding a long string or,
+   * where `packedKinds` says so, a packed value.
+   */
   private values: (RedisValue | number)[] = [];
   private readonly strings = new StringSlab();
+  /**
+   * 0 for a slot whose value is not packed; otherwise 1 + the index in `packedFormats` of the
+   * form its cell holds. A packed value is decoded, in place, the first time it is read.
+   */
+  private packedKinds = new Uint8Array(INITIAL_CAPACITY);
+  private readonly packedFormats: PackedFormat[] = [];
   /**
    * Absolute expiry in unix ms; NaN for none, so that `expires[slot] < now` is the whole
    * expiry test on the lookup path.
@@ -120,13 +131,27 @@ export class Database {
 
   value(slot: number): RedisValue {
     const value = this.values[slot];
-    return typeof value === 'number' ? this.strings.read(value) : value;
+    if (typeof value !== 'number') return value;
+    return this.packedKinds[slot] === 0 ? this.strings.read(value) : this.unpack(slot, value);
+  }
+
+  /** The type of the value in a slot, without decoding a packed one. */
+  typeName(slot: number): TypeName {
+    const kind = this.packedKinds[slot];
+    if (kind !== 0) return this.packedFormats[kind - 1].type;
+    return typeof this.values[slot] === 'number' ? 'string' : typeName(this.values[slot] as RedisValue);
+  }
+
+  /** The form a packed value's bytes are in (see storedBytes), or null if the slot's value is not packed. */
+  packedFormat(slot: number): PackedFormat | null {
+    const kind = this.packedKinds[slot];
+    return kind === 0 ? null : this.packedFormats[kind - 1];
   }
 
   /**
-   * The bytes of a value that is a long string kept in the slab, for writers that copy bytes
-   * (the snapshot) and need no string made; null for any other value. The view is valid until
-   * the key next changes.
+   * The bytes of a value kept in the slab, a long string or a packed value, for writers that
+   * copy bytes (the snapshot) and need no value made; null for any other value. The view is
+   * valid until the key next changes.
    */
   storedBytes(slot: number): Uint8Array | null {
     const value = this.values[slot];
@@ -134,10 +159,10 @@ export class Database {
   }
 
   /**
-   * Where the long string in a slot lives in the slab, for a snapshot whose worker copies it
-   * from there: out[0] the page (an index into slabPages), out[1] the offset, out[2] the length.
-   * False for any other value. While the slab holds freed cells (holdFreedStrings) the cell
-   * is then referred to: freed, it waits until released.
+   * Where a value kept in the slab (see storedBytes) lives, for a snapshot whose worker copies
+   * it from there: out[0] the page (an index into slabPages), out[1] the offset, out[2] the
+   * length. False for any other value. While the slab holds freed cells (holdFreedStrings) the
+   * cell is then referred to: freed, it waits until released.
    */
   locateStored(slot: number, out: Int32Array): boolean {
     const value = this.values[slot];
@@ -216,7 +241,7 @@ export class Database {
   add(key: string, value: RedisValue, expireAt = NO_EXPIRY): number {
     const slot = this.keys.length;
     this.slots.set(key, slot);
-    this.fill(slot, key, value, expireAt);
+    this.fill(slot, key, this.stored(value), 0, expireAt);
     this.keyspace.keyModified(this, key);
     this.keyspace.keyCreated(this, key);
     return slot;
@@ -232,15 +257,35 @@ export class Database {
     const slot = this.keys.length;
     this.slots.set(key, slot);
     if (this.slots.size === before) return false;
-    this.fill(slot, key, value, expireAt);
+    this.fill(slot, key, this.stored(value), 0, expireAt);
     return true;
   }
 
+  /**
+   * addLoaded for a value left packed: `bytes` (copied, so the caller may reuse them) are in
+   * `format`, and of a length the slab holds (StringSlab.holds).
+   */
+  addLoadedPacked(key: string, format: PackedFormat, bytes: Buffer, expireAt: number): boolean {
+    const before = this.slots.size;
+    const slot = this.keys.length;
+    this.slots.set(key, slot);
+    if (this.slots.size === before) return false;
+    this.fill(slot, key, this.strings.storeBytes(bytes), this.packedKind(format), expireAt);
+    return true;
+  }
+
+  private packedKind(format: PackedFormat): number {
+    let index = this.packedFormats.indexOf(format);
+    if (index < 0) index = this.packedFormats.push(format) - 1;
+    return index + 1;
+  }
+
   /** Sets up the new last slot, whose key the slot map already points at. */
-  private fill(slot: number, key: string, value: RedisValue, expireAt: number): void {
+  private fill(slot: number, key: string, stored: RedisValue | number, packedKind: number, expireAt: number): void {
     if (slot === this.expires.length) this.resize(slot * 2);
     this.keys.push(key);
-    this.values.push(this.stored(value));
+    this.values.push(stored);
+    this.packedKinds[slot] = packedKind;
     this.marks[slot] = this.keyspace.epoch;
     this.accessed[slot] = this.keyspace.lruClock;
     this.stringEncodings[slot] = StringEncoding.byContent;
@@ -257,6 +302,7 @@ export class Database {
     this.beforeChange(slot);
     this.release(slot);
     this.values[slot] = this.stored(value);
+    this.packedKinds[slot] = 0;
     this.stringEncodings[slot] = StringEncoding.byContent;
     if (!keepTtl && !Number.isNaN(this.expires[slot])) {
       this.expires[slot] = NaN;
@@ -310,6 +356,7 @@ export class Database {
       const moved = this.keys[last];
       this.keys[slot] = moved;
       this.values[slot] = this.values[last];
+      this.packedKinds[slot] = this.packedKinds[last];
       this.expires[slot] = this.expires[last];
       this.marks[slot] = this.marks[last];
       this.accessed[slot] = this.accessed[last];
@@ -349,6 +396,25 @@ export class Database {
   /** A value as the values array holds it: long strings move into the slab. */
   private stored(value: RedisValue): RedisValue | number {
     return typeof value === 'string' && StringSlab.holds(value.length) ? this.strings.store(value) : value;
+  }
+
+  /**
+   * Decodes the packed value in a slot and keeps the result there. Not a change: the value is
+   * the same, so a running snapshot is not told (it may have referred to the cell, which the
+   * slab then holds for it).
+   */
+  private unpack(slot: number, handle: number): RedisValue {
+    const format = this.packedFormats[this.packedKinds[slot] - 1];
+    let value: RedisValue;
+    try {
+      value = format.unpack(this.strings.view(handle), this.keyspace.limits);
+    } catch (error) {
+      throw new RedisError(`the value of key '${this.keys[slot]}' could not be decoded (${error instanceof Error ? error.message : String(error)})`);
+    }
+    this.strings.free(handle);
+    this.values[slot] = value;
+    this.packedKinds[slot] = 0;
+    return value;
   }
 
   /** Frees the slab cell of the value in a slot, which is about to be replaced or dropped. */
@@ -442,11 +508,14 @@ export class Database {
     const marks = new Uint32Array(capacity);
     const accessed = new Uint32Array(capacity);
     const stringEncodings = new Uint8Array(capacity);
+    const packedKinds = new Uint8Array(capacity);
     const used = this.keys.length;
     expires.set(this.expires.subarray(0, used));
     marks.set(this.marks.subarray(0, used));
     accessed.set(this.accessed.subarray(0, used));
     stringEncodings.set(this.stringEncodings.subarray(0, used));
+    packedKinds.set(this.packedKinds.subarray(0, used));
+    this.packedKinds = packedKinds;
     this.expires = expires;
     this.marks = marks;
     this.accessed = accessed;

@@ -11,6 +11,7 @@ export {
 export { engineCommands } from './commands/index.js';
 export { replyHelp } from './commands/support.js';
 export { Database, NO_EXPIRY } from './database.js';
+export { StringSlab } from './string-slab.js';
 export { datasetDigest, valueDigest } from './digest.js';
 export { EffectLog, EffectStream } from './effects.js';
 export * from './errors.js';
@@ -28,6 +29,7 @@ export {
 export { parseDouble, parseInteger } from './numbers.js';
 export { HashValue } from './values/hash-value.js';
 export { ListValue } from './values/list-value.js';
+export type { PackedFormat } from './values/packed-format.js';
 export { SetValue } from './values/set-value.js';
-export { encodingName, type RedisValue, typeName } from './values/value.js';
+export { encodingName, type RedisValue, type TypeName, typeName } from './values/value.js';
 export { ZSetValue } from './values/zset-value.js';

@@ -63,6 +63,9 @@ export class StringSlab {
   private heldTotal = 0;
   private heldCellBytes = 0;
 
+  /** The longest string a cell keeps. */
+  static readonly maxLength = SLAB_MAX_LENGTH;
+
   /** Whether a string of this length is kept in a cell. */
   static holds(length: number): boolean {
     return length >= SLAB_MIN_LENGTH && length <= SLAB_MAX_LENGTH;
@@ -80,13 +83,25 @@ export class StringSlab {
 
   /** Copies a string that `holds()` accepts into a cell; returns the cell's handle. */
   store(value: string): number {
-    const length = value.length;
+    const handle = this.allocate(value.length);
+    latin1Write(this.pages[this.pageOf[handle]], value, this.offsetOf[handle]);
+    return handle;
+  }
+
+  /** A cell for `length` bytes, counted as used; the caller fills it. */
+  private allocate(length: number): number {
     const classIndex = sizeClassIndex(length);
     const sizeClass = this.classes[classIndex] ?? this.createClass(classIndex);
     const handle = sizeClass.free.length > 0 ? sizeClass.free.pop()! : (this.borrow(classIndex) ?? this.carve(sizeClass, classIndex));
-    latin1Write(this.pages[this.pageOf[handle]], value, this.offsetOf[handle]);
     this.lengthOf[handle] = length;
     this.used += this.classes[this.classOf[handle]]!.cellBytes;
+    return handle;
+  }
+
+  /** Copies bytes that `holds()` accepts by their length into a cell; returns the cell's handle. */
+  storeBytes(bytes: Uint8Array): number {
+    const handle = this.allocate(bytes.length);
+    this.pages[this.pageOf[handle]].set(bytes, this.offsetOf[handle]);
     return handle;
   }
 

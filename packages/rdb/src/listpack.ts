@@ -14,6 +14,7 @@ import { formatDouble, latin1Slice, latin1Write } from '@understudy/protocol';
 const TERMINATOR = 0xff;
 const HEADER_SIZE = 6;
 const UNKNOWN_COUNT = 65535;
+const EMPTY = Buffer.alloc(0);
 
 /** Size of the backlen field for an entry of `length` bytes (Redis's exact thresholds). */
 function backlenSize(length: number): number {
@@ -249,87 +250,127 @@ function writeBacklen(out: Buffer, at: number, length: number): number {
 export class ListpackError extends Error {}
 
 /**
- * Decodes and validates a listpack (total size, terminator, every entry inside the blob, each
- * backlen exact, the element count when known). Integers come back as decimal text.
+ * Walks a listpack entry by entry and makes nothing, checking as it goes what a loader must:
+ * the total size, the terminator, every entry inside the blob, each backlen exact, the element
+ * count when known. Each entry read is an integer (`integer`; for a 64-bit one past 2^53, NaN
+ * with the value in `wide`) or the bytes blob[textStart, textStart + textLength).
  */
-export function decodeListpack(blob: Buffer): string[] {
-  if (blob.length < HEADER_SIZE + 1) throw new ListpackError('listpack too small');
-  const total = blob.readUInt32LE(0);
-  if (total !== blob.length) throw new ListpackError('listpack size mismatch');
-  if (blob[blob.length - 1] !== TERMINATOR) throw new ListpackError('listpack without terminator');
-  const declared = blob.readUInt16LE(4);
-  const entries: string[] = [];
-  const end = blob.length - 1;
-  let at = HEADER_SIZE;
-  while (at < end) {
-    const start = at;
+export class ListpackReader {
+  blob: Buffer = EMPTY;
+  isInteger = false;
+  integer = 0;
+  wide = 0n;
+  textStart = 0;
+  textLength = 0;
+  /** Entries read so far. */
+  count = 0;
+  private at = 0;
+  private end = 0;
+  private declared = 0;
+
+  /** Starts on the listpack in blob[start, start + length). */
+  reset(blob: Buffer, start: number, length: number): void {
+    if (length < HEADER_SIZE + 1) throw new ListpackError('listpack too small');
+    if (blob.readUInt32LE(start) !== length) throw new ListpackError('listpack size mismatch');
+    this.end = start + length - 1;
+    if (blob[this.end] !== TERMINATOR) throw new ListpackError('listpack without terminator');
+    this.blob = blob;
+    this.declared = blob.readUInt16LE(start + 4);
+    this.at = start + HEADER_SIZE;
+    this.count = 0;
+  }
+
+  /** Reads the next entry; false at the terminator, once the count has been checked. */
+  next(): boolean {
+    const blob = this.blob;
+    const at = this.at;
+    if (at >= this.end) {
+      if (at !== this.end) throw new ListpackError('listpack entries overrun the terminator');
+      if (this.declared !== UNKNOWN_COUNT && this.declared !== this.count) throw new ListpackError('listpack element count mismatch');
+      return false;
+    }
     const first = blob[at];
-    let text: string;
+    let size: number;
+    this.isInteger = true;
     if ((first & 0x80) === 0) {
-      text = String(first);
-      at += 1;
+      this.integer = first;
+      size = 1;
     } else if ((first & 0xc0) === 0x80) {
-      const length = first & 0x3f;
-      text = slice(blob, at + 1, length);
-      at += 1 + length;
+      size = this.text(at + 1, first & 0x3f);
     } else if ((first & 0xe0) === 0xc0) {
-      need(blob, at + 2);
-      let value = ((first & 0x1f) << 8) | blob[at + 1];
-      if (value >= 4096) value -= 8192;
-      text = String(value);
-      at += 2;
+      this.need(at + 2);
+      const value = ((first & 0x1f) << 8) | blob[at + 1];
+      this.integer = value >= 4096 ? value - 8192 : value;
+      size = 2;
     } else if ((first & 0xf0) === 0xe0) {
-      need(blob, at + 2);
-      const length = ((first & 0x0f) << 8) | blob[at + 1];
-      text = slice(blob, at + 2, length);
-      at += 2 + length;
+      this.need(at + 2);
+      size = this.text(at + 2, ((first & 0x0f) << 8) | blob[at + 1]);
     } else if (first === 0xf0) {
-      need(blob, at + 5);
-      const length = blob.readUInt32LE(at + 1);
-      text = slice(blob, at + 5, length);
-      at += 5 + length;
+      this.need(at + 5);
+      size = this.text(at + 5, blob.readUInt32LE(at + 1));
     } else if (first === 0xf1) {
-      need(blob, at + 3);
-      text = String(blob.readInt16LE(at + 1));
-      at += 3;
+      this.need(at + 3);
+      this.integer = blob.readInt16LE(at + 1);
+      size = 3;
     } else if (first === 0xf2) {
-      need(blob, at + 4);
-      text = String(blob.readIntLE(at + 1, 3));
-      at += 4;
+      this.need(at + 4);
+      this.integer = blob.readIntLE(at + 1, 3);
+      size = 4;
     } else if (first === 0xf3) {
-      need(blob, at + 5);
-      text = String(blob.readInt32LE(at + 1));
-      at += 5;
+      this.need(at + 5);
+      this.integer = blob.readInt32LE(at + 1);
+      size = 5;
     } else if (first === 0xf4) {
-      need(blob, at + 9);
-      text = blob.readBigInt64LE(at + 1).toString();
-      at += 9;
+      this.need(at + 9);
+      const wide = blob.readBigInt64LE(at + 1);
+      const narrow = Number(wide);
+      this.integer = Number.isSafeInteger(narrow) ? narrow : NaN;
+      this.wide = wide;
+      size = 9;
     } else {
       throw new ListpackError(`invalid listpack entry encoding 0x${first.toString(16)}`);
     }
-    const size = at - start;
     const backlen = backlenSize(size);
-    need(blob, at + backlen);
+    const backAt = at + size;
+    this.need(backAt + backlen);
     let decoded = 0;
     for (let i = 0; i < backlen; i++) {
-      const byte = blob[at + i];
+      const byte = blob[backAt + i];
       if ((i === 0) !== ((byte & 0x80) === 0)) throw new ListpackError('invalid listpack backlen');
       decoded = decoded * 128 + (byte & 0x7f);
     }
     if (decoded !== size) throw new ListpackError('listpack backlen mismatch');
-    at += backlen;
-    entries.push(text);
+    this.at = backAt + backlen;
+    this.count++;
+    return true;
   }
-  if (at !== end) throw new ListpackError('listpack entries overrun the terminator');
-  if (declared !== UNKNOWN_COUNT && declared !== entries.length) throw new ListpackError('listpack element count mismatch');
+
+  /** The entry read last as text (integers in decimal). */
+  entryText(): string {
+    if (!this.isInteger) return latin1Slice(this.blob, this.textStart, this.textStart + this.textLength);
+    return Number.isNaN(this.integer) ? this.wide.toString() : String(this.integer);
+  }
+
+  /** A string entry whose bytes start at `start`; returns the entry's size before its backlen. */
+  private text(start: number, length: number): number {
+    this.need(start + length);
+    this.isInteger = false;
+    this.textStart = start;
+    this.textLength = length;
+    return start + length - this.at;
+  }
+
+  private need(end: number): void {
+    if (end > this.end) throw new ListpackError('listpack entry overruns the blob');
+  }
+}
+
+const reader = new ListpackReader();
+
+/** Decodes and validates a listpack (see ListpackReader); integers come back as decimal text. */
+export function decodeListpack(blob: Buffer): string[] {
+  reader.reset(blob, 0, blob.length);
+  const entries: string[] = [];
+  while (reader.next()) entries.push(reader.entryText());
   return entries;
-}
-
-function need(blob: Buffer, end: number): void {
-  if (end > blob.length - 1) throw new ListpackError('listpack entry overruns the blob');
-}
-
-function slice(blob: Buffer, start: number, length: number): string {
-  need(blob, start + length);
-  return latin1Slice(blob, start, start + length);
 }

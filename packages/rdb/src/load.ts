@@ -52,6 +52,11 @@ export class DatasetLoader {
     const result = this.result;
     const replace = options.existingKeys === 'replace';
     const fresh = options.existingKeys === undefined;
+    const dropped = (expireAt: number): boolean => {
+      if (!options.dropExpired || expireAt === NO_EXPIRY || expireAt >= options.now) return false;
+      result.keysExpired++;
+      return true;
+    };
     const handler: RdbHandler = {
       aux: (key, value) => {
         result.aux.set(key, value);
@@ -63,10 +68,7 @@ export class DatasetLoader {
         }
       },
       record: (record, offset) => {
-        if (options.dropExpired && record.expireAt !== NO_EXPIRY && record.expireAt < options.now) {
-          result.keysExpired++;
-          return;
-        }
+        if (dropped(record.expireAt)) return;
         const db = databases[record.db];
         if (fresh) {
           if (!db.addLoaded(record.key, record.value, record.expireAt)) throw duplicate(record, offset);
@@ -84,6 +86,14 @@ export class DatasetLoader {
         result.emptyKeysSkipped++;
       },
     };
+    if (fresh) {
+      // Collections of fresh databases keep the file's bytes until first used.
+      handler.packedRecord = (record, offset) => {
+        if (dropped(record.expireAt)) return;
+        if (!databases[record.db].addLoadedPacked(record.key, record.format, record.bytes, record.expireAt)) throw duplicate(record, offset);
+        result.keysLoaded++;
+      };
+    }
     this.parser = new RdbParser(handler, { limits: options.limits, verifyChecksum: options.verifyChecksum, checksumElsewhere: options.checksumElsewhere });
   }
 
@@ -189,6 +199,6 @@ export function loadFileSync(path: string, databases: readonly Database[], optio
   return loader.end();
 }
 
-function duplicate(record: RdbRecord, offset: number): RdbError {
+function duplicate(record: Pick<RdbRecord, 'db' | 'key' | 'type'>, offset: number): RdbError {
   return new RdbError(`Duplicated key found in RDB file (DB ${record.db})`, offset, record.key, record.type);
 }

@@ -1,12 +1,13 @@
-import { type EngineLimits, HashValue, ListValue, NO_EXPIRY, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
-import { latin1Slice } from '@understudy/protocol';
+import { type EngineLimits, NO_EXPIRY, type PackedFormat, type RedisValue } from '@understudy/engine';
 import { Crc64 } from './crc64.js';
-import { MAGIC, Opcode, QuicklistContainer, RDB_VERSION, RdbType, StringEncoding, TYPE_NAMES } from './format.js';
-import { decodeIntset, IntsetError } from './intset.js';
-import { decodeListpack, ListpackError } from './listpack.js';
-import { lzfDecompress } from './lzf.js';
+import { Cursor } from './cursor.js';
+import { decodeValue } from './decode-value.js';
+import { MAGIC, Opcode, RDB_VERSION, TYPE_NAMES } from './format.js';
+import { IntsetError } from './intset.js';
+import { ListpackError } from './listpack.js';
+import { PACKED_FORMATS, PackableScan } from './packed-values.js';
 import { NeedMoreData, RdbError } from './rdb-error.js';
-import { decodeZiplist, decodeZipmap, ZiplistError } from './ziplist.js';
+import { ZiplistError } from './ziplist.js';
 
 /** A key read from the file, with the RDB type it was stored as. */
 export interface RdbRecord {
@@ -18,11 +19,23 @@ export interface RdbRecord {
   type: number;
 }
 
+/** A key whose value stays in the bytes the file held it in (see PackedFormat). */
+export interface PackedRdbRecord extends Omit<RdbRecord, 'value'> {
+  format: PackedFormat;
+  /** A view of the parser's buffer, valid only during the call. */
+  bytes: Buffer;
+}
+
 /** What the parser reports while it reads. Handlers may throw RdbError to refuse the file. */
 export interface RdbHandler {
   aux?(key: string, value: string, offset: number): void;
   selectDb?(db: number, offset: number): void;
   record(record: RdbRecord, offset: number): void;
+  /**
+   * A handler that can keep values packed gets here the records whose values the parser
+   * found valid and fit to keep so; the others, and all values without it, go to record().
+   */
+  packedRecord?(record: PackedRdbRecord, offset: number): void;
   /** A collection stored with no elements; Redis skips such keys with a warning. */
   emptyKey?(key: string, type: number): void;
 }
@@ -74,6 +87,7 @@ export class RdbParser {
   private db = 0;
   private expireAt = NO_EXPIRY;
   private readonly cursor = new Cursor();
+  private readonly packable = new PackableScan();
   /** The record being read, to name it in errors. */
   private readingKey: string | null = null;
   private readingType: number | null = null;
@@ -251,9 +265,10 @@ export class RdbParser {
     this.readingType = type;
     const key = cursor.string();
     this.readingKey = key;
+    if (this.handler.packedRecord !== undefined && this.readPacked(cursor, type, key, at)) return;
     let value: RedisValue | null;
     try {
-      value = this.readValue(cursor, type, at);
+      value = decodeValue(cursor, type, at, this.options.limits);
     } catch (error) {
       if (error instanceof RdbError && error.key === null) throw new RdbError(error.reason, error.offset, key, type);
       if (error instanceof ListpackError || error instanceof IntsetError || error instanceof ZiplistError) {
@@ -272,149 +287,22 @@ export class RdbParser {
     this.handler.record({ db: this.db, key, value, expireAt, type }, at);
   }
 
-  /** The value of a record; null for an empty collection (skipped, as Redis does). */
-  private readValue(cursor: Cursor, type: number, at: number): RedisValue | null {
-    const limits = this.options.limits;
-    switch (type) {
-      case RdbType.string:
-        return cursor.string();
-      case RdbType.list: {
-        const count = cursor.length();
-        const list = new ListValue(Math.min(count, 1024));
-        for (let i = 0; i < count; i++) list.pushTail(cursor.string());
-        return list.length === 0 ? null : list;
-      }
-      case RdbType.set: {
-        const count = cursor.length();
-        const set = new SetValue();
-        if (count > limits.setMaxIntsetEntries) set.convertToTable();
-        for (let i = 0; i < count; i++) {
-          const memberAt = cursor.offset;
-          if (!set.add(cursor.string(), limits.setMaxIntsetEntries)) throw new RdbError('Duplicate set members detected', memberAt);
-        }
-        return set.size === 0 ? null : set;
-      }
-      case RdbType.zset:
-      case RdbType.zset2: {
-        const count = cursor.length();
-        const members: string[] = [];
-        const scores: number[] = [];
-        for (let i = 0; i < count; i++) {
-          members.push(cursor.string());
-          const scoreAt = cursor.offset;
-          const score = type === RdbType.zset2 ? cursor.float64() : cursor.stringDouble();
-          if (Number.isNaN(score)) throw new RdbError('Zset with NAN score detected', scoreAt);
-          scores.push(score);
-        }
-        return this.zset(members, scores, at);
-      }
-      case RdbType.hash: {
-        const count = cursor.length();
-        const entries: string[] = [];
-        for (let i = 0; i < count; i++) entries.push(cursor.string(), cursor.string());
-        return this.hash(entries, at);
-      }
-      case RdbType.setIntset: {
-        const members = decodeIntset(cursor.blob());
-        const set = new SetValue();
-        if (members.length > limits.setMaxIntsetEntries) set.convertToTable();
-        for (const member of members) set.add(member, limits.setMaxIntsetEntries);
-        return set;
-      }
-      case RdbType.listZiplist:
-        return nonEmptyList(decodeZiplist(cursor.blob()));
-      case RdbType.listQuicklist: {
-        const nodes = cursor.length();
-        const list = new ListValue();
-        for (let i = 0; i < nodes; i++) for (const element of decodeZiplist(cursor.blob())) list.pushTail(element);
-        return list.length === 0 ? null : list;
-      }
-      case RdbType.listQuicklist2: {
-        const nodes = cursor.length();
-        const list = new ListValue();
-        for (let i = 0; i < nodes; i++) {
-          const nodeAt = cursor.offset;
-          const container = cursor.length();
-          const data = cursor.blob();
-          if (container === QuicklistContainer.plain) {
-            list.pushTail(latin1Slice(data, 0, data.length));
-          } else if (container === QuicklistContainer.packed) {
-            if (data.length === 0) throw new RdbError('Quicklist integrity check failed (empty node).', nodeAt);
-            for (const element of decodeListpack(data)) list.pushTail(element);
-          } else {
-            throw new RdbError(`Quicklist integrity check failed (container ${container}).`, nodeAt);
-          }
-        }
-        return list.length === 0 ? null : list;
-      }
-      case RdbType.hashZipmap:
-        return this.hash(decodeZipmap(cursor.blob()), at);
-      case RdbType.hashZiplist:
-      case RdbType.hashListpack: {
-        const entries = type === RdbType.hashZiplist ? decodeZiplist(cursor.blob()) : decodeListpack(cursor.blob());
-        if (entries.length % 2 !== 0) throw new RdbError('Hash listpack with an odd number of entries', at);
-        return this.hash(entries, at);
-      }
-      case RdbType.zsetZiplist:
-      case RdbType.zsetListpack: {
-        const entries = type === RdbType.zsetZiplist ? decodeZiplist(cursor.blob()) : decodeListpack(cursor.blob());
-        if (entries.length % 2 !== 0) throw new RdbError('Zset listpack with an odd number of entries', at);
-        const members: string[] = [];
-        const scores: number[] = [];
-        for (let i = 0; i < entries.length; i += 2) {
-          const score = scoreFromText(entries[i + 1]);
-          if (Number.isNaN(score)) throw new RdbError('Zset with NAN score detected', at);
-          members.push(entries[i]);
-          scores.push(score);
-        }
-        return this.zset(members, scores, at);
-      }
-      case RdbType.streamListpacks:
-      case RdbType.streamListpacks2:
-        throw new RdbError(`Streams are not supported (type ${type} ${TYPE_NAMES[type]})`, at);
-      default:
-        throw new RdbError(`Module values are not supported (type ${type} ${TYPE_NAMES[type]})`, at);
+  /** Hands the value at the cursor over packed if it may stay so; false, cursor unmoved, if not. */
+  private readPacked(cursor: Cursor, type: number, key: string, at: number): boolean {
+    const format = PACKED_FORMATS[type];
+    if (format === undefined) return false;
+    const start = cursor.position;
+    if (!this.packable.scan(cursor, type)) {
+      cursor.position = start;
+      return false;
     }
+    this.readingKey = null;
+    this.readingType = null;
+    const expireAt = this.expireAt;
+    this.expireAt = NO_EXPIRY;
+    this.handler.packedRecord!({ db: this.db, key, format, bytes: cursor.since(start), expireAt, type }, at);
+    return true;
   }
-
-  /** A hash from alternating fields and values, in the encoding the loading server would pick. */
-  private hash(entries: readonly string[], at: number): HashValue | null {
-    if (entries.length === 0) return null;
-    const limits = this.options.limits;
-    const hash = new HashValue();
-    let large = entries.length / 2 > limits.hashMaxListpackEntries;
-    for (let i = 0; i < entries.length && !large; i++) if (entries[i].length > limits.hashMaxListpackValue) large = true;
-    if (large) hash.convertToTable();
-    for (let i = 0; i < entries.length; i += 2) {
-      if (!hash.set(entries[i], entries[i + 1])) throw new RdbError('Duplicate hash fields detected', at);
-    }
-    return hash;
-  }
-
-  private zset(members: readonly string[], scores: readonly number[], at: number): ZSetValue | null {
-    if (members.length === 0) return null;
-    const zset = new ZSetValue();
-    // Built as a skiplist (keeping -0), then settled as a loading Redis would encode it.
-    zset.isListpack = false;
-    for (let i = 0; i < members.length; i++) {
-      if (!zset.set(members[i], scores[i])) throw new RdbError('Duplicate zset fields detected', at);
-    }
-    zset.settleEncoding(this.options.limits);
-    return zset;
-  }
-}
-
-/** A score stored as text in a ziplist or listpack (integers, %.17g, inf). */
-function scoreFromText(text: string): number {
-  // Numbers first: the pattern only runs for the rare text Number() refuses ("inf").
-  const score = Number(text);
-  if (!Number.isNaN(score)) return text.length === 0 ? NaN : score;
-  if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
-  return NaN;
-}
-
-function nonEmptyList(elements: string[]): ListValue | null {
-  return elements.length === 0 ? null : ListValue.of(elements);
 }
 
 function hex(bytes: Uint8Array): string {
@@ -425,165 +313,5 @@ function hex(bytes: Uint8Array): string {
 export function checkChecksum(computed: Uint8Array, stored: Uint8Array, offset: number): void {
   if (!Buffer.from(stored).equals(Buffer.from(computed))) {
     throw new RdbError(`Wrong RDB checksum expected: (${hex(computed)}) but got (${hex(stored)})`, offset);
-  }
-}
-
-/**
- * Reads RDB primitives from a buffer, synchronously; running past the end throws NeedMoreData
- * with the file offset it needed.
- */
-const EMPTY = Buffer.alloc(0);
-
-class Cursor {
-  private buffer: Buffer = EMPTY;
-  /**
-   * Where LZF strings are decompressed: each is consumed (made a string, or decoded as a
-   * listpack) before the next one is read.
-   */
-  private scratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
-  private base = 0;
-  position = 0;
-
-  reset(buffer: Buffer, base: number): void {
-    this.buffer = buffer;
-    this.base = base;
-    this.position = 0;
-  }
-
-  /** Drops the reference to the parsed buffer so it can be collected. */
-  release(): void {
-    this.buffer = EMPTY;
-  }
-
-  get offset(): number {
-    return this.base + this.position;
-  }
-
-  private need(bytes: number): void {
-    if (this.position + bytes > this.buffer.length) throw new NeedMoreData(this.base + this.position + bytes);
-  }
-
-  byte(): number {
-    this.need(1);
-    return this.buffer[this.position++];
-  }
-
-  /** `length` bytes as latin1 text (one character per byte). */
-  ascii(length: number): string {
-    this.need(length);
-    const text = latin1Slice(this.buffer, this.position, this.position + length);
-    this.position += length;
-    return text;
-  }
-
-  bytes(length: number): Buffer {
-    this.need(length);
-    const out = this.buffer.subarray(this.position, this.position + length);
-    this.position += length;
-    return out;
-  }
-
-  int32(): number {
-    this.need(4);
-    const value = this.buffer.readInt32LE(this.position);
-    this.position += 4;
-    return value;
-  }
-
-  int64(): bigint {
-    this.need(8);
-    const value = this.buffer.readBigInt64LE(this.position);
-    this.position += 8;
-    return value;
-  }
-
-  float64(): number {
-    this.need(8);
-    const value = this.buffer.readDoubleLE(this.position);
-    this.position += 8;
-    return value;
-  }
-
-  /** A length; special string encodings are refused here. */
-  length(): number {
-    const first = this.byte();
-    if (first >> 6 === 3) throw new RdbError(`Unexpected string encoding 0x${first.toString(16)} where a length was expected`, this.offset - 1);
-    return this.lengthFrom(first);
-  }
-
-  /** The rest of a length whose first byte (not a special encoding) was read. */
-  private lengthFrom(first: number): number {
-    const kind = first >> 6;
-    if (kind === 0) return first & 0x3f;
-    if (kind === 1) return ((first & 0x3f) << 8) | this.byte();
-    const at = this.offset - 1;
-    if (first === 0x80) {
-      this.need(4);
-      const value = this.buffer.readUInt32BE(this.position);
-      this.position += 4;
-      return value;
-    }
-    if (first === 0x81) {
-      this.need(8);
-      const value = this.buffer.readBigUInt64BE(this.position);
-      this.position += 8;
-      if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbError(`Length ${value} is too large`, at);
-      return Number(value);
-    }
-    throw new RdbError(`Unknown length encoding ${first} in rdbLoadLen()`, at);
-  }
-
-  /** An RDB string as latin1 text (integer encodings as their decimal text). */
-  string(): string {
-    const first = this.byte();
-    if (first >> 6 !== 3) return this.ascii(this.lengthFrom(first));
-    const decoded = this.encoded(first & 0x3f);
-    return typeof decoded === 'number' ? String(decoded) : latin1Slice(decoded, 0, decoded.length);
-  }
-
-  /** An RDB string as bytes: a view of the buffer for raw strings. */
-  blob(): Buffer {
-    const first = this.byte();
-    if (first >> 6 !== 3) return this.bytes(this.lengthFrom(first));
-    const decoded = this.encoded(first & 0x3f);
-    return typeof decoded === 'number' ? Buffer.from(String(decoded), 'latin1') : decoded;
-  }
-
-  /** A specially encoded string: an integer, or LZF-compressed bytes. */
-  private encoded(encoding: number): number | Buffer {
-    const at = this.offset - 1;
-    switch (encoding) {
-      case StringEncoding.int8:
-        this.need(1);
-        return this.buffer.readInt8(this.position++);
-      case StringEncoding.int16: {
-        this.need(2);
-        const n = this.buffer.readInt16LE(this.position);
-        this.position += 2;
-        return n;
-      }
-      case StringEncoding.int32:
-        return this.int32();
-      case StringEncoding.lzf: {
-        const compressed = this.length();
-        const length = this.length();
-        const data = this.bytes(compressed);
-        if (this.scratch.length < length) this.scratch = Buffer.allocUnsafeSlow(Math.max(length, this.scratch.length * 2));
-        const output = lzfDecompress(data, length, this.scratch);
-        if (output === null) throw new RdbError(`Invalid LZF compressed string (${compressed} bytes that should expand to ${length})`, at);
-        return output;
-      }
-      default:
-        throw new RdbError(`Unknown RDB string encoding type ${encoding}`, at);
-    }
-  }
-
-  /** The old text double of type 3 zsets: 253 NaN, 254 +inf, 255 -inf, else that many chars. */
-  stringDouble(): number {
-    const length = this.byte();
-    if (length === 253) return NaN;
-    if (length === 254) return Infinity;
-    if (length === 255) return -Infinity;
-    return Number(this.ascii(length));
   }
 }

@@ -1,4 +1,4 @@
-import { NO_EXPIRY, type RedisValue } from '@understudy/engine';
+import { NO_EXPIRY, type PackedFormat, type RedisValue } from '@understudy/engine';
 import { Opcode, QuicklistContainer, RdbType } from './format.js';
 import { encodeIntset } from './intset.js';
 import { encodeListpack, encodeScoredListpack, listpackEntryBound } from './listpack.js';
@@ -172,16 +172,29 @@ export function writeRecord(writer: RdbWriter, key: string, value: RedisValue, e
   new RecordEncoder(writer, key, liveSource(value), expireAt).step();
 }
 
-/** A string record from the bytes of a string (Database.storedBytes), the same record as writeRecord's. */
-export function writeStringRecord(writer: RdbWriter, key: string, bytes: Uint8Array, expireAt: number): void {
-  writeRecordHeader(writer, RdbType.string, key, expireAt);
-  writer.blob(bytes);
+/**
+ * A record from the bytes a database keeps of its value (Database.storedBytes): a string, the
+ * same record as writeRecord's, or, with its `format`, a packed value, whose bytes are the
+ * record's payload as the file it came from held it.
+ */
+export function writeStoredRecord(writer: RdbWriter, key: string, format: PackedFormat | null, bytes: Uint8Array, expireAt: number): void {
+  writeRecordHeader(writer, format === null ? RdbType.string : format.tag, key, expireAt);
+  if (format === null) writer.blob(bytes);
+  else writer.bytes(bytes);
 }
 
-/** The same string record, its bytes left in a slab cell for the encoder to copy (RdbWriter.cell). */
-export function writeCellStringRecord(writer: RdbWriter, key: string, page: number, offset: number, length: number, expireAt: number): void {
-  writeRecordHeader(writer, RdbType.string, key, expireAt);
-  writer.cell(page, offset, length);
+/** The same record, its bytes left in a slab cell for the encoder to copy (RdbWriter.cell). */
+export function writeCellRecord(
+  writer: RdbWriter,
+  key: string,
+  format: PackedFormat | null,
+  page: number,
+  offset: number,
+  length: number,
+  expireAt: number,
+): void {
+  writeRecordHeader(writer, format === null ? RdbType.string : format.tag, key, expireAt);
+  writer.cell(page, offset, length, format === null);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Keyspace } from '@understudy/engine';
 import { Crc64 } from './crc64.js';
 import { removeQuietly } from './files.js';
 import { Opcode, writeFileHeader } from './format.js';
-import { writeRecord, writeStringRecord } from './record-encoder.js';
+import { writeRecord, writeStoredRecord } from './record-encoder.js';
 import { syncDirectory, temporaryPath } from './sinks.js';
 import { ChunkPool, RdbWriter } from './writer.js';
 
@@ -50,7 +50,7 @@ export function saveSync(keyspace: Keyspace, path: string, options: SaveOptions)
       writer.length(db.volatileCount);
       for (let slot = 0; slot < db.size; slot++) {
         const stored = db.storedBytes(slot);
-        if (stored !== null) writeStringRecord(writer, db.key(slot), stored, db.expireAt(slot));
+        if (stored !== null) writeStoredRecord(writer, db.key(slot), db.packedFormat(slot), stored, db.expireAt(slot));
         else writeRecord(writer, db.key(slot), db.value(slot), db.expireAt(slot));
         keys++;
         flush(false);

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type ActiveSnapshot, type Database, type Keyspace, ListValue, type RedisValue, SetValue, type SnapshotObserver } from '@understudy/engine';
 import { type ChunkEncoder, InlineEncoder, WorkerEncoder } from './chunk-encoder.js';
 import { Opcode, writeFileHeader } from './format.js';
-import { RecordEncoder, writeCellStringRecord, writeRecord, writeStringRecord } from './record-encoder.js';
+import { RecordEncoder, writeCellRecord, writeRecord, writeStoredRecord } from './record-encoder.js';
 import { frozenSource, liveSource, type RecordSource, sourceElements } from './record-source.js';
 import type { SnapshotSink } from './sinks.js';
 import { CELL_STRING_LIMIT, ChunkPool, RdbWriter } from './writer.js';
@@ -271,20 +271,21 @@ export class Snapshot implements SnapshotObserver {
   }
 
   /**
-   * Writes the record of a long string kept in the slab: as a reference to its cell when the
-   * encoder copies cells, otherwise from the cell's bytes. False for any other value.
+   * Writes the record of a value kept in the slab, a long string or a packed value: as a
+   * reference to its cell when the encoder copies cells, otherwise from the cell's bytes.
+   * False for any other value.
    */
-  private writeSlabString(db: Database, dbIndex: number, slot: number): boolean {
+  private writeSlabValue(db: Database, dbIndex: number, slot: number): boolean {
     const cell = this.cell;
     // Past the budget (the worker is starved of CPU), strings are copied here instead, so that
     // the cells held for it stop growing.
     if (this.pageBase !== null && this.heldBytes <= HELD_CELL_BUDGET && db.locateStored(slot, cell) && cell[2] < CELL_STRING_LIMIT) {
-      writeCellStringRecord(this.writer, db.key(slot), this.pageBase[dbIndex] + cell[0], cell[1], cell[2], db.expireAt(slot));
+      writeCellRecord(this.writer, db.key(slot), db.packedFormat(slot), this.pageBase[dbIndex] + cell[0], cell[1], cell[2], db.expireAt(slot));
       return true;
     }
     const bytes = db.storedBytes(slot);
     if (bytes === null) return false;
-    writeStringRecord(this.writer, db.key(slot), bytes, db.expireAt(slot));
+    writeStoredRecord(this.writer, db.key(slot), db.packedFormat(slot), bytes, db.expireAt(slot));
     return true;
   }
 
@@ -294,10 +295,10 @@ export class Snapshot implements SnapshotObserver {
     const key = db.key(slot);
     const current = this.inProgress;
     if (current === null) {
-      // A long string between records is written out at once, no string made for it.
+      // A value kept in the slab, between records, is written out at once, no value made for it.
       const dbIndex = this.active!.databases.indexOf(db);
       this.select(dbIndex);
-      if (this.writeSlabString(db, dbIndex, slot)) {
+      if (this.writeSlabValue(db, dbIndex, slot)) {
         this.progress.keysCapturedAhead++;
         this.progress.keysWritten++;
         this.notePeak();
@@ -438,8 +439,8 @@ export class Snapshot implements SnapshotObserver {
       const slot = --cursor.position;
       if (!db.needsSnapshot(slot, epoch)) continue;
       this.select(index);
-      if (this.writeSlabString(db, index, slot)) {
-        // A long string, by reference or from its bytes: no string made for it.
+      if (this.writeSlabValue(db, index, slot)) {
+        // A long string or a packed value, by reference or from its bytes: no value made for it.
         db.claim(slot, epoch);
       } else {
         const value = db.value(slot);

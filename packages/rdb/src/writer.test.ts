@@ -36,7 +36,7 @@ function apply(writer: RdbWriter, writes: readonly Write[], byReference: boolean
     if (w.kind === 'byte') writer.byte(w.value);
     else if (w.kind === 'length') writer.length(w.value);
     else if (w.kind === 'string') writer.string(w.value);
-    else if (byReference) writer.cell(0, w.offset, w.length);
+    else if (byReference) writer.cell(0, w.offset, w.length, true);
     else writer.blob(page.subarray(w.offset, w.offset + w.length));
   }
 }

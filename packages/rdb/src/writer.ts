@@ -222,17 +222,19 @@ export class RdbWriter {
   }
 
   /**
-   * An RDB string whose bytes stay in a slab cell for now (shorter than CELL_STRING_LIMIT): the
-   * length header goes in, and the encoder, which reads the slab's pages on its own thread,
-   * inserts the bytes. Compressed like string().
+   * Bytes that stay in a slab cell for now (shorter than CELL_STRING_LIMIT): the encoder, which
+   * reads the slab's pages on its own thread, inserts them. As an RDB string (`asString`), with
+   * a length header and compressed like string(); otherwise as they are.
    */
-  cell(page: number, offset: number, length: number): void {
-    const header = lengthSize(length);
+  cell(page: number, offset: number, length: number, asString: boolean): void {
+    const header = asString ? lengthSize(length) : 0;
     this.reserve(header + length);
     // Full only if cells were shorter than slab strings are; a new chunk rather than a bad one.
     if (this.cellCount === CELLS_PER_CHUNK) this.seal();
-    if (this.compression && length > COMPRESS_ABOVE) this.noteSpan(this.used + this.cellBytes, header, length);
-    this.used = writeLength(this.chunk, this.used, length);
+    if (asString) {
+      if (this.compression && length > COMPRESS_ABOVE) this.noteSpan(this.used + this.cellBytes, header, length);
+      this.used = writeLength(this.chunk, this.used, length);
+    }
     if (this.cells === NO_CELLS) this.cells = this.pool.getCells();
     const at = this.cellCount * CELL_FIELDS;
     this.cells[at] = this.used;

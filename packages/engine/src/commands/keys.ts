@@ -2,7 +2,7 @@ import type { CommandDefinition, ExecContext } from '../command.js';
 import { NO_EXPIRY } from '../database.js';
 import { NO_SUCH_KEY, RedisError, SYNTAX } from '../errors.js';
 import { parseInteger } from '../numbers.js';
-import { cloneValue, typeName } from '../values/value.js';
+import { cloneValue } from '../values/value.js';
 import { randomPosition } from './random.js';
 import { matches, parseCursor, parseScanOptions, scanPositions } from './scan.js';
 import { expireTimeArg, isKeyword, propagate, replyHelp, UNIT_MILLISECONDS, UNIT_SECONDS } from './support.js';
@@ -30,7 +30,7 @@ function exists(ctx: ExecContext, argv: string[]): void {
 
 function type(ctx: ExecContext, argv: string[]): void {
   const slot = ctx.db.lookupNoTouch(argv[1]);
-  ctx.reply.simple(slot < 0 ? 'none' : typeName(ctx.db.value(slot)));
+  ctx.reply.simple(slot < 0 ? 'none' : ctx.db.typeName(slot));
 }
 
 /** A database number argument: an int, then within range. */
@@ -156,7 +156,7 @@ function scan(ctx: ExecContext, argv: string[]): void {
     if (!matches(options.pattern, key)) continue;
     if (options.type !== null) {
       const slot = db.lookupNoTouch(key);
-      const name = slot < 0 ? 'none' : typeName(db.value(slot));
+      const name = slot < 0 ? 'none' : db.typeName(slot);
       if (name !== options.type.toLowerCase()) continue;
     }
     if (db.lookupNoTouch(key) < 0) continue;

@@ -11,7 +11,9 @@ export type RedisValue = string | ListValue | SetValue | ZSetValue | HashValue;
 /** Redis's OBJ_* type numbers; DEBUG DIGEST mixes them in and RDB type bytes follow them. */
 export const ObjectType = { string: 0, list: 1, set: 2, zset: 3, hash: 4 } as const;
 
-export function typeName(value: RedisValue): 'string' | 'list' | 'set' | 'zset' | 'hash' {
+export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash';
+
+export function typeName(value: RedisValue): TypeName {
   if (typeof value === 'string') return 'string';
   if (value instanceof ListValue) return 'list';
   if (value instanceof HashValue) return 'hash';
