@@ -1,4 +1,5 @@
 export { type CheckReport, checkFile, formatCheckReport } from './check.js';
+export { startEncoderWorker } from './chunk-encoder.js';
 export { Crc64, crc64 } from './crc64.js';
 export { MAGIC, Opcode, RDB_VERSION, RdbType, TYPE_NAMES, writeFileHeader } from './format.js';
 export { decodeIntset, encodeIntset } from './intset.js';

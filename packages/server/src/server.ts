@@ -13,7 +13,7 @@ import {
   RedisError,
 } from '@understudy/engine';
 import { ProtocolError } from '@understudy/protocol';
-import { removeQuietly } from '@understudy/rdb';
+import { removeQuietly, startEncoderWorker } from '@understudy/rdb';
 import { BlockingRegistry } from './blocking.js';
 import { Client } from './client.js';
 import { serverCommands } from './commands/index.js';
@@ -149,6 +149,7 @@ export class Server implements PersistenceHost {
     this.log.info({ port }, 'Server initialized');
     // Clients may connect while the dataset loads; they get -LOADING until it is in.
     await this.persistence.loadAtStartup();
+    startEncoderWorker();
     serveWithSerialScavenges();
     this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
   }
