@@ -609,6 +609,7 @@ interface ServerFigures {
   startupMs: number;
   startupLogSeconds: number;
   keysAfterRestart: number;
+  rssAfterRestart: number;
   /** What the server printed, in both runs. */
   log: string;
 }
@@ -652,7 +653,7 @@ async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
 }
 
 /** Restarts a server on its dump file; the time from spawn until PING answers PONG (not -LOADING). */
-async function timeStartup(kind: Kind, dir: string): Promise<{ ms: number; logSeconds: number; keys: number; log: () => string }> {
+async function timeStartup(kind: Kind, dir: string): Promise<{ ms: number; logSeconds: number; keys: number; rss: number; log: () => string }> {
   const port = await freePort();
   const [command, args] =
     kind === 'redis-server'
@@ -693,10 +694,11 @@ async function timeStartup(kind: Kind, dir: string): Promise<{ ms: number; logSe
     client.send('DBSIZE');
     const keys = Number(/^:(\d+)/.exec(await client.reply(60_000))?.[1] ?? NaN);
     client.close();
+    const rss = treeResident(child.pid!).parent;
     // Redis: "DB loaded from disk: 1.234 seconds"; Understudy (pino JSON): "seconds":"1.234",...,"msg":"DB loaded from disk".
     const line = output.split('\n').find((text) => text.includes('DB loaded from disk')) ?? '';
     const seconds = /disk: ([\d.]+) seconds/.exec(line) ?? /"seconds":"?([\d.]+)/.exec(line);
-    return { ms, logSeconds: seconds === null ? NaN : Number(seconds[1]), keys, log: () => output };
+    return { ms, logSeconds: seconds === null ? NaN : Number(seconds[1]), keys, rss, log: () => output };
   } finally {
     await stopChild(child);
   }
@@ -707,7 +709,7 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
   const { strings } = shape(keys);
   try {
     const server = await startServer(kind, dir);
-    let figures: Omit<ServerFigures, 'startupMs' | 'startupLogSeconds' | 'keysAfterRestart' | 'log'>;
+    let figures: Omit<ServerFigures, 'startupMs' | 'startupLogSeconds' | 'keysAfterRestart' | 'rssAfterRestart' | 'log'>;
     try {
       const pid = server.process.pid!;
       const loadMs = await loadDataset(server.port, keys);
@@ -802,7 +804,7 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
     keepLog(kind, 'restart', startup.log());
     if (startup.keys !== keys) throw new Error(`${kind}: ${startup.keys} keys after restarting on its dump, expected ${keys}`);
     process.stderr.write(`${kind}: BGSAVE ${(figures.bgsaveMs / 1000).toFixed(2)} s, restart ${(startup.ms / 1000).toFixed(2)} s\n`);
-    return { ...figures, startupMs: startup.ms, startupLogSeconds: startup.logSeconds, keysAfterRestart: startup.keys, log: server.output() + startup.log() };
+    return { ...figures, startupMs: startup.ms, startupLogSeconds: startup.logSeconds, keysAfterRestart: startup.keys, rssAfterRestart: startup.rss, log: server.output() + startup.log() };
   } finally {
     keepDump(kind, dir);
     removeDir(dir);
@@ -869,6 +871,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         ['restart until PONG', seconds(redis.startupMs), seconds(ours.startupMs)],
         ['"DB loaded from disk" in its log', seconds(redis.startupLogSeconds * 1000), seconds(ours.startupLogSeconds * 1000)],
         ['keys after restart', String(redis.keysAfterRestart), String(ours.keysAfterRestart)],
+        ['RSS after restart', megabytes(redis.rssAfterRestart), megabytes(ours.rssAfterRestart)],
       ],
     );
 
