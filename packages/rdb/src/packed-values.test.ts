@@ -58,6 +58,30 @@ function craftedFile(records: (writer: RdbWriter) => void): Buffer {
   return Buffer.concat([body, new Crc64().update(body).digest()]);
 }
 
+/**
+ * A listpack of `entries`, each encoded as Redis would or, where `asText` says so, as a string
+ * even if it is an integer's text, which Redis never writes: "5" as text then equals an
+ * integer entry 5. Entries are under 64 bytes.
+ */
+function listpackOf(entries: readonly string[], asText: readonly boolean[]): Buffer {
+  const body = Buffer.concat(
+    entries.map((entry, i) => {
+      if (!asText[i % asText.length]) {
+        const single = encodeListpack([entry]);
+        return single.subarray(6, single.length - 1);
+      }
+      const text = Buffer.from(entry, 'latin1');
+      return Buffer.concat([Buffer.of(0x80 | text.length), text, Buffer.of(1 + text.length)]);
+    }),
+  );
+  const out = Buffer.alloc(6 + body.length + 1);
+  out.writeUInt32LE(out.length, 0);
+  out.writeUInt16LE(entries.length, 4);
+  body.copy(out, 6);
+  out[out.length - 1] = 0xff;
+  return out;
+}
+
 function header(writer: RdbWriter, type: number, key: string): void {
   writer.byte(type);
   writer.string(key);
@@ -210,6 +234,23 @@ describe('a packed value is checked as the decoder checks it', () => {
         },
       ],
       [
+        'a hash field as text equal to another as an integer',
+        (writer) => {
+          header(writer, RdbType.hashListpack, 'h');
+          writer.blob(listpackOf(['5', 'a-long-value-to-fill-the-payload', '5', 'another-long-value-to-fill-it'], [true, false, false, false]));
+        },
+      ],
+      [
+        'a set member as text equal to another as an integer',
+        (writer) => {
+          header(writer, RdbType.set, 's');
+          writer.length(3);
+          writer.blob(Buffer.from('12', 'latin1'));
+          writer.string('a-member-long-enough-to-fill-the-payload-of-the-set-past-64-bytes');
+          writer.string('12');
+        },
+      ],
+      [
         'a sorted-set score that is not a number',
         (writer) => {
           header(writer, RdbType.zsetListpack, 'z');
@@ -262,27 +303,29 @@ describe('a packed value is checked as the decoder checks it', () => {
 
   it('any collection loads packed exactly as decoded at once, or is refused with the same error (property)', async () => {
     const dir = directory();
+    // Mostly as Redis writes entries; sometimes integers as text.
+    const asText = fc.oneof(fc.constant([false]), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }));
     const collection = fc.oneof(
       fc.array(tricky, { minLength: 0, maxLength: 40 }).map((members) => (writer: RdbWriter, key: string) => {
         header(writer, RdbType.set, key);
         writer.length(members.length);
         for (const m of members) writer.string(m);
       }),
-      fc.array(tricky, { minLength: 0, maxLength: 40 }).map((entries) => (writer: RdbWriter, key: string) => {
+      fc.tuple(fc.array(tricky, { minLength: 0, maxLength: 40 }), asText).map(([entries, text]) => (writer: RdbWriter, key: string) => {
         header(writer, RdbType.hashListpack, key);
-        writer.blob(encodeListpack(entries));
+        writer.blob(listpackOf(entries, text));
       }),
-      fc.array(fc.tuple(tricky, tricky), { maxLength: 20 }).map((pairs) => (writer: RdbWriter, key: string) => {
+      fc.tuple(fc.array(fc.tuple(tricky, tricky), { maxLength: 20 }), asText).map(([pairs, text]) => (writer: RdbWriter, key: string) => {
         header(writer, RdbType.zsetListpack, key);
-        writer.blob(encodeListpack(pairs.flat()));
+        writer.blob(listpackOf(pairs.flat(), text));
       }),
-      fc.array(fc.array(tricky, { maxLength: 15 }), { maxLength: 4 }).map((nodes) => (writer: RdbWriter, key: string) => {
+      fc.tuple(fc.array(fc.array(tricky, { maxLength: 15 }), { maxLength: 4 }), asText).map(([nodes, text]) => (writer: RdbWriter, key: string) => {
         header(writer, RdbType.listQuicklist2, key);
         writer.length(nodes.length);
         for (const node of nodes) {
           writer.length(node.length === 1 ? QuicklistContainer.plain : QuicklistContainer.packed);
           if (node.length === 1) writer.string(node[0]);
-          else writer.blob(encodeListpack(node));
+          else writer.blob(listpackOf(node, text));
         }
       }),
     );

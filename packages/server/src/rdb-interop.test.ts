@@ -449,6 +449,14 @@ describe('files written by redis-server 7.0 load into Understudy', () => {
       expect(negativeZeroAside(expected, written)).toEqual(negativeZeroAside(written, written));
 
       const ours = await understudy(['--dir', dir, '--dbfilename', 'dump.rdb']);
+      // Saved before anything reads a value: the collections Understudy kept packed go back out
+      // as the bytes redis-server wrote, and redis-server reads them as it wrote them.
+      expect(await ours.call('SAVE')).toBe(OK);
+      checkRdb(path);
+      const again = await redis(['--dir', dir, '--dbfilename', 'dump.rdb']);
+      expect.soft(await capture(again, data, true)).toEqual(expected);
+      await again.stop();
+
       const loaded = await capture(ours, data, true);
       expect.soft(loaded).toEqual(expected);
       expect(loaded.keys['0/set:int16']?.encoding).toBe(bulk('intset'));
