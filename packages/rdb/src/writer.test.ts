@@ -9,6 +9,8 @@ type Write =
   | { kind: 'length'; value: number }
   | { kind: 'string'; value: string }
   | { kind: 'cell'; offset: number; length: number }
+  /** Cell bytes as they are, no length header (a packed value's payload). */
+  | { kind: 'raw'; offset: number; length: number }
   /** A cell string that leaves exactly `room` bytes in the chunk: the edge where writes must seal. */
   | { kind: 'fill'; room: number };
 
@@ -22,6 +24,9 @@ const write: fc.Arbitrary<Write> = fc.oneof(
   fc
     .tuple(fc.integer({ min: 64, max: 20_000 }), fc.nat({ max: PAGE_BYTES }))
     .map(([length, at]): Write => ({ kind: 'cell', offset: Math.min(at, PAGE_BYTES - length), length })),
+  fc
+    .tuple(fc.integer({ min: 64, max: 20_000 }), fc.nat({ max: PAGE_BYTES }))
+    .map(([length, at]): Write => ({ kind: 'raw', offset: Math.min(at, PAGE_BYTES - length), length })),
   fc.integer({ min: 0, max: 3 }).map((room): Write => ({ kind: 'fill', room })),
 );
 
@@ -36,6 +41,8 @@ function apply(writer: RdbWriter, writes: readonly Write[], byReference: boolean
     if (w.kind === 'byte') writer.byte(w.value);
     else if (w.kind === 'length') writer.length(w.value);
     else if (w.kind === 'string') writer.string(w.value);
+    else if (w.kind === 'raw' && byReference) writer.cell(0, w.offset, w.length, false);
+    else if (w.kind === 'raw') writer.bytes(page.subarray(w.offset, w.offset + w.length));
     else if (byReference) writer.cell(0, w.offset, w.length, true);
     else writer.blob(page.subarray(w.offset, w.offset + w.length));
   }

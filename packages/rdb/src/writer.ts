@@ -304,8 +304,10 @@ export class RdbWriter {
   private pushAlone(data: Buffer, spans: Int32Array, spanCount: number): void {
     this.push(data, spans, spanCount, NO_CELLS, 0, 0);
   }
+
   private seal(): void {
-    if (this.used === 0) return;
+    // A chunk may hold nothing but a raw cell, whose bytes are not in it yet.
+    if (this.used === 0 && this.cellCount === 0) return;
     const spans = this.spanCount === 0 ? NO_SPANS : this.spans;
     const cells = this.cellCount === 0 ? NO_CELLS : this.cells;
     this.push(this.chunk.subarray(0, this.used), spans, this.spanCount, cells, this.cellCount, this.cellBytes);
