@@ -337,6 +337,11 @@ export class Snapshot implements SnapshotObserver {
     // rdb-key-save-delay slows the walk by that many microseconds per key, as in Redis's
     // tests: a millisecond's worth of keys per slice, then a millisecond's pause.
     const recordsPerSlice = keyDelay > 0 ? Math.max(1, Math.floor(1000 / keyDelay)) : Infinity;
+    // The first slice gets a turn of its own. The turn that started the snapshot also carries
+    // the freeze and every command after it, each capturing now, all in code not yet optimized
+    // on a first snapshot: measured under load, that turn took 9.7 ms with the slice in it, and
+    // 4.7 ms without it (2.0 ms warm, from 4.2).
+    await new Promise((resolve) => setImmediate(resolve));
     this.lastSliceEnd = performance.now();
     for (let index = 0; index < databases.length; index++) {
       if (sizes[index] === 0) continue;
