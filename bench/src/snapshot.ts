@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -614,10 +614,18 @@ interface ServerFigures {
   log: string;
 }
 
+/** BENCH_SNAPSHOT_LOGS, created if need be; null when unset. */
+function keptDir(): string | null {
+  const dir = process.env.BENCH_SNAPSHOT_LOGS;
+  if (dir === undefined || dir === '') return null;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** With BENCH_SNAPSHOT_LOGS, each server's dump file is kept there too (to profile loading). */
 function keepDump(kind: Kind, dir: string): void {
-  const keep = process.env.BENCH_SNAPSHOT_LOGS;
-  if (keep === undefined || keep === '') return;
+  const keep = keptDir();
+  if (keep === null) return;
   try {
     renameSync(join(dir, 'dump.rdb'), join(keep, `${kind}.rdb`));
   } catch {
@@ -627,8 +635,8 @@ function keepDump(kind: Kind, dir: string): void {
 
 /** BENCH_SNAPSHOT_LOGS=dir keeps what each server printed (e.g. with BENCH_SNAPSHOT_NODE_ARGS=--trace-gc). */
 function keepLog(kind: Kind, run: string, output: string): void {
-  const dir = process.env.BENCH_SNAPSHOT_LOGS;
-  if (dir !== undefined && dir !== '') writeFileSync(join(dir, `${kind}-${run}.log`), output);
+  const dir = keptDir();
+  if (dir !== null) writeFileSync(join(dir, `${kind}-${run}.log`), output);
 }
 
 /** What every run logs at warning level: startup banners, shutdown on SIGTERM, overcommit_memory. */
