@@ -20,6 +20,13 @@ export interface ChunkEncoder {
   readonly readsCells: boolean;
   /** The slab pages cell references index, in order; before the first chunk that refers to them. */
   sharePages(pages: readonly Buffer[]): void;
+  /** Whether the encoder can write the stream to a file itself (writeFile). */
+  readonly writesFiles: boolean;
+  /**
+   * Also writes every finished chunk and the trailer to `fd`, fsyncs it after the trailer, and
+   * closes it when the stream ends, whether it finishes or is closed. Before the first chunk.
+   */
+  writeFile(fd: number): void;
   /** Resolves once the encoder has room for more. */
   ready(): Promise<void>;
   /** Resolves, once every chunk is out, with the 8-byte trailer (the CRC, or zeros). */
@@ -55,6 +62,12 @@ export class InlineEncoder implements ChunkEncoder {
     throw new Error('the inline encoder does not read slab cells');
   }
 
+  readonly writesFiles = false;
+
+  writeFile(_fd: number): void {
+    throw new Error('the inline encoder does not write files');
+  }
+
   async finish(checksum: boolean): Promise<Buffer> {
     return checksum ? this.crc.digest() : Buffer.alloc(8);
   }
@@ -69,6 +82,8 @@ export class InlineEncoder implements ChunkEncoder {
  */
 export type EncoderRequest =
   | { kind: 'pages'; stream: number; pages: SharedArrayBuffer[] }
+  /** The stream goes to this file too, which the worker then owns (see ChunkEncoder.writeFile). */
+  | { kind: 'file'; stream: number; fd: number }
   | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; spanCount: number; cells: Int32Array | null; cellCount: number }
   | { kind: 'trailer'; stream: number; checksum: boolean }
   /** The stream was given up: the worker lets go of its pages. */
@@ -148,6 +163,13 @@ export class WorkerEncoder implements ChunkEncoder {
 
   sharePages(pages: readonly Buffer[]): void {
     const request: EncoderRequest = { kind: 'pages', stream: this.stream, pages: pages.map((page) => page.buffer as SharedArrayBuffer) };
+    this.worker.postMessage(request);
+  }
+
+  readonly writesFiles = true;
+
+  writeFile(fd: number): void {
+    const request: EncoderRequest = { kind: 'file', stream: this.stream, fd };
     this.worker.postMessage(request);
   }
 

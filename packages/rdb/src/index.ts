@@ -12,7 +12,7 @@ export { type RdbHandler, RdbParser, type RdbParserOptions, type RdbRecord } fro
 export { RecordEncoder, serializedLength, writeRecord } from './record-encoder.js';
 export { frozenSource, liveSource, type RecordSource } from './record-source.js';
 export { type SaveOptions, type SaveResult, saveSync } from './save.js';
-export { FileSink, type SnapshotSink, StreamSink, syncDirectory } from './sinks.js';
+export { FileSink, type SnapshotSink, StreamSink, syncDirectory, WorkerFileSink } from './sinks.js';
 export { Snapshot, type SnapshotOptions, type SnapshotProgress } from './snapshot.js';
 export { RdbWriter } from './writer.js';
 export { decodeZiplist, decodeZipmap, encodeZiplist, encodeZipmap } from './ziplist.js';

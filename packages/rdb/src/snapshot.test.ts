@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { expiries, parseFile } from './test-support.js';
 import { RecordEncoder } from './record-encoder.js';
 import { liveSource } from './record-source.js';
-import { FileSink, type SnapshotSink, StreamSink } from './sinks.js';
+import { FileSink, type SnapshotSink, StreamSink, WorkerFileSink } from './sinks.js';
 import { Snapshot, type SnapshotOptions } from './snapshot.js';
 import { RdbWriter } from './writer.js';
 
@@ -309,5 +309,72 @@ describe('backpressure and sinks', () => {
     await new Snapshot(session.keyspace, [new FileSink(join(dir, 'dump.rdb'))], { compression: true, checksum: true, aux: [] }).run();
     expect(readdirSync(dir)).toEqual(['dump.rdb']);
     expect(datasetDigest(parseFile(readFileSync(join(dir, 'dump.rdb'))))).toBe(datasetDigest(session.keyspace));
+  });
+});
+
+describe('a file written by the encoding worker (WorkerFileSink)', () => {
+  const openDescriptors = (): number => readdirSync('/proc/self/fd').length;
+
+  function dataset(keys: number): EngineSession {
+    const session = new EngineSession();
+    for (let i = 0; i < keys; i++) session.run('SET', `key:${i}`, `${'v'.repeat(100)}${i}`);
+    session.run('HSET', 'hash', 'field', 'value');
+    return session;
+  }
+
+  it('holds the same bytes as a file written on the event loop, renamed into place, its descriptor closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = dataset(20_000);
+    const options = { compression: true, checksum: true, aux: [] };
+    await new Snapshot(session.keyspace, [new FileSink(join(dir, 'loop.rdb'))], options).run();
+    const before = openDescriptors();
+    await new Snapshot(session.keyspace, [new WorkerFileSink(join(dir, 'worker.rdb'))], options).run();
+    expect(readFileSync(join(dir, 'worker.rdb')).equals(readFileSync(join(dir, 'loop.rdb')))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['loop.rdb', 'worker.rdb']);
+    await eventually(() => openDescriptors() <= before, 'the descriptor to be closed');
+  });
+
+  it('a full disk fails the snapshot: no file, the descriptor closed by the worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = dataset(2000);
+    const before = openDescriptors();
+    /** Its writes go to /dev/full, which answers every write with ENOSPC. */
+    class FullDisk extends WorkerFileSink {
+      override handOver(): number {
+        closeSync(super.handOver());
+        return openSync('/dev/full', 'w');
+      }
+    }
+    const sink = new FullDisk(join(dir, 'dump.rdb'));
+    await expect(new Snapshot(session.keyspace, [sink], { compression: true, checksum: true, aux: [] }).run()).rejects.toThrow(/ENOSPC/);
+    expect(session.keyspace.snapshot).toBeNull();
+    expect(readdirSync(dir)).toEqual([]);
+    await eventually(() => openDescriptors() <= before, 'the descriptor to be closed');
+  });
+
+  it('an aborted snapshot leaves no file, and the worker closes the descriptor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = dataset(20_000);
+    const before = openDescriptors();
+    const sink = new WorkerFileSink(join(dir, 'dump.rdb'));
+    const snapshot = new Snapshot(session.keyspace, [sink], { compression: false, checksum: true, aux: [], sliceMs: 0.01 });
+    const done = snapshot.run();
+    await turns(3);
+    snapshot.abort(new Error('shutdown'));
+    await expect(done).rejects.toThrow('shutdown');
+    expect(readdirSync(dir)).toEqual([]);
+    await eventually(() => openDescriptors() <= before, 'the descriptor to be closed');
+  });
+
+  it('must be the only sink, and needs the worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = dataset(10);
+    const before = openDescriptors();
+    const shared = new Snapshot(session.keyspace, [new WorkerFileSink(join(dir, 'a.rdb')), new FileSink(join(dir, 'b.rdb'))], { compression: true, checksum: true, aux: [] });
+    await expect(shared.run()).rejects.toThrow(/only sink/);
+    const inline = new Snapshot(session.keyspace, [new WorkerFileSink(join(dir, 'c.rdb'))], { compression: true, checksum: true, aux: [], offload: false });
+    await expect(inline.run()).rejects.toThrow(/only sink/);
+    expect(session.keyspace.snapshot).toBeNull();
+    await eventually(() => readdirSync(dir).length === 0 && openDescriptors() <= before, 'the files and descriptors to go');
   });
 });

@@ -4,7 +4,7 @@ import { type ChunkEncoder, InlineEncoder, WorkerEncoder } from './chunk-encoder
 import { Opcode, writeFileHeader } from './format.js';
 import { RecordEncoder, writeCellRecord, writeRecord, writeStoredRecord } from './record-encoder.js';
 import { frozenSource, liveSource, type RecordSource, sourceElements } from './record-source.js';
-import type { SnapshotSink } from './sinks.js';
+import { type SnapshotSink, WorkerFileSink } from './sinks.js';
 import { CELL_STRING_LIMIT, ChunkPool, RdbWriter } from './writer.js';
 
 export interface SnapshotOptions {
@@ -191,9 +191,10 @@ export class Snapshot implements SnapshotObserver {
     const sizes = active.databases.map((db) => db.size);
     const volatile = active.databases.map((db) => db.volatileCount);
     this.progress.keysTotal = sizes.reduce((total, size) => total + size, 0);
-    if (this.encoder.readsCells) {
+    if (this.encoder.readsCells || this.sinks.some((sink) => sink instanceof WorkerFileSink)) {
       try {
-        this.shareCells(active.databases);
+        this.handOverFile();
+        if (this.encoder.readsCells) this.shareCells(active.databases);
       } catch (error) {
         this.keyspace.endSnapshot(active);
         this.encoder.close();
@@ -252,6 +253,14 @@ export class Snapshot implements SnapshotObserver {
     this.encoder.sharePages(pages);
     this.pageBase = bases;
     for (const db of databases) db.holdFreedStrings();
+  }
+
+  /** A file the encoder writes itself (WorkerFileSink) gets its descriptor before any chunk. */
+  private handOverFile(): void {
+    const file = this.sinks.find((sink) => sink instanceof WorkerFileSink);
+    if (file === undefined) return;
+    if (!this.encoder.writesFiles || this.sinks.length > 1) throw new Error('a file written by the encoder must be the only sink of a snapshot encoded on the worker');
+    this.encoder.writeFile(file.handOver());
   }
 
   /** The encoder is done with every chunk sent so far: cells freed before then are reusable. */

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Database, Keyspace } from '@understudy/engine';
 import {
-  FileSink,
   fileSize,
   type LoadOptions,
   type LoadResult,
@@ -13,6 +12,7 @@ import {
   saveSync,
   Snapshot,
   type SnapshotProgress,
+  WorkerFileSink,
 } from '@understudy/rdb';
 import type { ServerConfig } from './config/server-config.js';
 import type { InfoFields } from './info.js';
@@ -151,9 +151,9 @@ export class RdbPersistence {
     this.saves++;
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
     this.scheduled = false;
-    let sink: FileSink;
+    let sink: WorkerFileSink;
     try {
-      sink = new FileSink(this.path);
+      sink = new WorkerFileSink(this.path);
     } catch (error) {
       this.lastBgsaveOk = false;
       this.host.log.warn({ file: this.path, err: errorText(error) }, "Can't save in background");
