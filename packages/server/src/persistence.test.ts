@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetDigest, Keyspace } from '@understudy/engine';
@@ -192,6 +192,17 @@ describe('SAVE, BGSAVE, LASTSAVE and the save configuration answer as redis-serv
 });
 
 describe('stop-writes-on-bgsave-error', () => {
+  it('answers that a BGSAVE started, then fails it, when its file cannot even be created, as Redis does', async () => {
+    const { theirs, ours, theirDir, ourDir } = await pair(['--save', '3600 1']);
+    // The directory goes away under both servers: the temporary file cannot be opened.
+    rmSync(theirDir, { recursive: true });
+    rmSync(ourDir, { recursive: true });
+    await converse(theirs, ours, [['SET', 'k', 'v'], ['BGSAVE']]);
+    await Promise.all([bgsaveDone(theirs), bgsaveDone(ours)]);
+    expect((await info(ours)).get('rdb_last_bgsave_status')).toBe('err');
+    await converse(theirs, ours, [['SET', 'k', 'v2'], ['PING']]);
+  });
+
   it('refuses writes and PING with MISCONF after a failed BGSAVE, until saving works again', async () => {
     const { theirs, ours, theirDir, ourDir } = await pair(['--enable-protected-configs', 'yes', '--save', '3600 1']);
     // A directory where the file should go makes the final rename fail, for both servers.

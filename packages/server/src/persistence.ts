@@ -142,9 +142,9 @@ export class RdbPersistence {
 
   /**
    * Starts a forkless BGSAVE: the dataset is frozen logically now and written in the
-   * background. Returns false (logged) if the file could not even be opened.
+   * background. A file that cannot even be opened fails it at once, logged.
    */
-  startBgsave(): boolean {
+  startBgsave(): void {
     if (this.running !== null) throw new Error('a BGSAVE is already running');
     const config = this.host.config;
     const keyspace = this.host.keyspace;
@@ -155,9 +155,11 @@ export class RdbPersistence {
     try {
       sink = new WorkerFileSink(this.path);
     } catch (error) {
+      // redis-server's fork child fails this way after BGSAVE has answered that it started.
       this.lastBgsaveOk = false;
-      this.host.log.warn({ file: this.path, err: errorText(error) }, "Can't save in background");
-      return false;
+      this.host.log.warn({ file: this.path, err: errorText(error) }, 'Failed opening the temp RDB file for saving');
+      this.host.log.warn('Background saving error');
+      return;
     }
     const snapshot = new Snapshot(keyspace, [sink], {
       compression: config.get('rdbcompression'),
@@ -174,7 +176,6 @@ export class RdbPersistence {
       (progress) => this.bgsaveDone(running, progress, null),
       (error: unknown) => this.bgsaveDone(running, snapshot.progress, error instanceof Error ? error : new Error(String(error))),
     );
-    return true;
   }
 
   /** Stops a running BGSAVE without counting it as failed (SHUTDOWN, FLUSHALL kill it too). */

@@ -26,7 +26,7 @@ function bgsave(client: Client, argv: string[]): void {
     client.reply.simple('Background saving scheduled');
     return;
   }
-  if (!persistence.startBgsave()) throw SAVE_FAILED;
+  persistence.startBgsave();
   client.reply.simple('Background saving started');
 }
 
