@@ -253,10 +253,8 @@ export class Database {
    * the database is then no longer consistent and must be discarded (the file is refused).
    */
   addLoaded(key: string, value: RedisValue, expireAt: number): boolean {
-    const before = this.slots.size;
-    const slot = this.keys.length;
-    this.slots.set(key, slot);
-    if (this.slots.size === before) return false;
+    const slot = this.claimLoadedSlot(key);
+    if (slot < 0) return false;
     this.fill(slot, key, this.stored(value), 0, expireAt);
     return true;
   }
@@ -266,12 +264,18 @@ export class Database {
    * `format`, and of a length the slab holds (StringSlab.holds).
    */
   addLoadedPacked(key: string, format: PackedFormat, bytes: Buffer, expireAt: number): boolean {
+    const slot = this.claimLoadedSlot(key);
+    if (slot < 0) return false;
+    this.fill(slot, key, this.strings.storeBytes(bytes), this.packedKind(format), expireAt);
+    return true;
+  }
+
+  /** The next slot for a loaded key, in one hash-table operation; -1 if the key was there (see addLoaded). */
+  private claimLoadedSlot(key: string): number {
     const before = this.slots.size;
     const slot = this.keys.length;
     this.slots.set(key, slot);
-    if (this.slots.size === before) return false;
-    this.fill(slot, key, this.strings.storeBytes(bytes), this.packedKind(format), expireAt);
-    return true;
+    return this.slots.size === before ? -1 : slot;
   }
 
   private packedKind(format: PackedFormat): number {

@@ -276,10 +276,7 @@ export class RdbParser {
       }
       throw error;
     }
-    this.readingKey = null;
-    this.readingType = null;
-    const expireAt = this.expireAt;
-    this.expireAt = NO_EXPIRY;
+    const expireAt = this.recordRead();
     if (value === null) {
       this.handler.emptyKey?.(key, type);
       return;
@@ -296,12 +293,18 @@ export class RdbParser {
       cursor.position = start;
       return false;
     }
+    const expireAt = this.recordRead();
+    this.handler.packedRecord!({ db: this.db, key, format, bytes: cursor.since(start), expireAt, type }, at);
+    return true;
+  }
+
+  /** A record's value has been read: nothing is being read now; returns the expiry it had. */
+  private recordRead(): number {
     this.readingKey = null;
     this.readingType = null;
     const expireAt = this.expireAt;
     this.expireAt = NO_EXPIRY;
-    this.handler.packedRecord!({ db: this.db, key, format, bytes: cursor.since(start), expireAt, type }, at);
-    return true;
+    return expireAt;
   }
 }
 

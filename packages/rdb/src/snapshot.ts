@@ -191,16 +191,14 @@ export class Snapshot implements SnapshotObserver {
     const sizes = active.databases.map((db) => db.size);
     const volatile = active.databases.map((db) => db.volatileCount);
     this.progress.keysTotal = sizes.reduce((total, size) => total + size, 0);
-    if (this.encoder.readsCells || this.sinks.some((sink) => sink instanceof WorkerFileSink)) {
-      try {
-        this.handOverFile();
-        if (this.encoder.readsCells) this.shareCells(active.databases);
-      } catch (error) {
-        this.keyspace.endSnapshot(active);
-        this.encoder.close();
-        for (const sink of this.sinks) sink.abort();
-        return Promise.reject(error);
-      }
+    try {
+      this.handOverFile();
+      if (this.encoder.readsCells) this.shareCells(active.databases);
+    } catch (error) {
+      this.keyspace.endSnapshot(active);
+      this.encoder.close();
+      for (const sink of this.sinks) sink.abort();
+      return Promise.reject(error);
     }
     writeFileHeader(this.writer, this.options.aux);
     return this.walk(sizes, volatile).then(
