@@ -112,7 +112,9 @@ export function startEncoderWorker(): void {
 /** One worker for the process, started on first use: one snapshot encodes at a time. */
 function encoderWorker(): Worker {
   if (shared === null) {
-    const worker = new Worker(workerScript('chunk-encoder-worker'));
+    // The worker closes files the main thread opened (writeFile). Node tracks the descriptors a
+    // worker opens and warns, on every BGSAVE, when it closes one it did not; it opens none.
+    const worker = new Worker(workerScript('chunk-encoder-worker'), { trackUnmanagedFds: false });
     worker.unref();
     worker.on('exit', () => {
       if (shared === worker) shared = null;
