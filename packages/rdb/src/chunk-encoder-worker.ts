@@ -8,9 +8,9 @@ import { compressSpans } from './string-compression.js';
 
 /**
  * The encoding worker (see WorkerEncoder): copies each chunk's cell strings in from the slab
- * pages, compresses its strings in place, runs the stream's checksum over the result,
- * writes it to the stream's file if it has one, and sends the chunk back, in the order
- * received.
+ * pages, compresses its strings in place (chunks are shared memory), runs the stream's
+ * checksum over the result, writes it to the stream's file if it has one, and answers with
+ * the chunk's new length, in the order received.
  */
 const port = parentPort!;
 /**
@@ -91,11 +91,8 @@ port.on('message', (request: EncoderRequest) => {
     if (request.spans !== null) length = compressSpans(data, length, request.spans, request.spanCount);
     crc.update(data.subarray(0, length));
     if (file !== null) writeAll(file, data.subarray(0, length));
-    const reply: EncoderReply = { kind: 'chunk', stream, buffer: request.buffer, length, spans: request.spans, cells: request.cells };
-    const transfer: ArrayBuffer[] = [request.buffer];
-    if (request.spans !== null) transfer.push(request.spans.buffer as ArrayBuffer);
-    if (request.cells !== null) transfer.push(request.cells.buffer as ArrayBuffer);
-    port.postMessage(reply, transfer);
+    const reply: EncoderReply = { kind: 'chunk', stream, length };
+    port.postMessage(reply);
   } catch (error) {
     try {
       closeFile();

@@ -84,14 +84,19 @@ export type EncoderRequest =
   | { kind: 'pages'; stream: number; pages: SharedArrayBuffer[] }
   /** The stream goes to this file too, which the worker then owns (see ChunkEncoder.writeFile). */
   | { kind: 'file'; stream: number; fd: number }
-  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; spanCount: number; cells: Int32Array | null; cellCount: number }
+  /**
+   * A raw chunk to finish in place: its buffer is shared (ChunkPool), so it crosses without
+   * a transfer; spans and cells are shared or copied, the worker only reads them.
+   */
+  | { kind: 'chunk'; stream: number; buffer: SharedArrayBuffer; length: number; spans: Int32Array | null; spanCount: number; cells: Int32Array | null; cellCount: number }
   | { kind: 'trailer'; stream: number; checksum: boolean }
   /** The stream was given up: the worker lets go of its pages. */
   | { kind: 'drop'; stream: number };
 
 /** Messages back from it. */
 export type EncoderReply =
-  | { kind: 'chunk'; stream: number; buffer: ArrayBuffer; length: number; spans: Int32Array | null; cells: Int32Array | null }
+  /** The oldest chunk not back yet is finished: its bytes are now the first `length` of its buffer. */
+  | { kind: 'chunk'; stream: number; length: number }
   | { kind: 'trailer'; stream: number; trailer: Uint8Array }
   | { kind: 'error'; stream: number; message: string };
 
@@ -129,16 +134,16 @@ function encoderWorker(): Worker {
 /**
  * Encodes on a worker thread, so that a background snapshot's compression and checksum, and
  * the copying of long strings out of the slab (cell references), use another core instead of
- * the event loop. Chunks cross by transfer, not copy, and come back finished in place; at most
+ * the event loop. Chunks live in shared memory (a shared ChunkPool): the worker finishes each
+ * in place and answers with its new length, so nothing is copied or transferred. At most
  * MAX_IN_FLIGHT are away at a time.
  */
 export class WorkerEncoder implements ChunkEncoder {
   private readonly worker = encoderWorker();
   private readonly stream = ++streams;
-  private inFlight = 0;
   private inFlightBytes = 0;
-  /** What each chunk away weighed when sent, oldest first: replies come back in order, resized. */
-  private readonly inFlightSizes: number[] = [];
+  /** Chunks away, oldest first, with what each weighed when sent: replies come back in order. */
+  private readonly inFlight: { chunk: RawChunk; size: number }[] = [];
   private waiting: (() => void) | null = null;
   private trailer: { resolve: (trailer: Buffer) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -148,10 +153,12 @@ export class WorkerEncoder implements ChunkEncoder {
   private readonly onError = (error: Error): void => this.fail(error);
   private readonly onExit = (): void => this.fail(new Error('the snapshot encoding worker exited'));
 
+  /** `pool` must be a shared one: the worker finishes chunks in their own memory. */
   constructor(
     private readonly output: EncodedChunkHandler,
     private readonly pool: ChunkPool,
   ) {
+    if (!pool.shared) throw new Error('the encoding worker needs a shared chunk pool');
     this.worker.on('message', this.onMessage);
     this.worker.on('error', this.onError);
     this.worker.on('exit', this.onExit);
@@ -178,32 +185,31 @@ export class WorkerEncoder implements ChunkEncoder {
   push(chunks: readonly RawChunk[]): void {
     if (this.failure !== null) throw this.failure;
     for (const raw of chunks) {
-      let data = raw.data;
-      // Only a whole ArrayBuffer can move; a view into a shared one is copied first. A chunk
-      // with cell references is always a whole one, with room for the cells' bytes.
-      if (data.byteOffset !== 0) data = Buffer.from(data);
-      const spans = raw.spanCount > 0 ? raw.spans : null;
-      const cells = raw.cellCount > 0 ? raw.cells : null;
-      const buffer = data.buffer as ArrayBuffer;
-      const transfer: ArrayBuffer[] = [buffer];
-      if (spans !== null) transfer.push(spans.buffer as ArrayBuffer);
-      if (cells !== null) transfer.push(cells.buffer as ArrayBuffer);
-      const request: EncoderRequest = { kind: 'chunk', stream: this.stream, buffer, length: data.length, spans, spanCount: raw.spanCount, cells, cellCount: raw.cellCount };
-      this.worker.postMessage(request, transfer);
-      this.inFlight++;
-      this.inFlightBytes += data.length;
-      this.inFlightSizes.push(data.length);
+      const chunk = asShared(raw, this.pool);
+      const request: EncoderRequest = {
+        kind: 'chunk',
+        stream: this.stream,
+        buffer: chunk.data.buffer as SharedArrayBuffer,
+        length: chunk.data.length,
+        spans: chunk.spanCount > 0 ? chunk.spans : null,
+        spanCount: chunk.spanCount,
+        cells: chunk.cellCount > 0 ? chunk.cells : null,
+        cellCount: chunk.cellCount,
+      };
+      this.worker.postMessage(request);
+      this.inFlight.push({ chunk, size: chunk.data.length });
+      this.inFlightBytes += chunk.data.length;
     }
   }
 
   async ready(): Promise<void> {
-    while (this.inFlight >= MAX_IN_FLIGHT) await this.nextReply();
+    while (this.inFlight.length >= MAX_IN_FLIGHT) await this.nextReply();
     if (this.failure !== null) throw this.failure;
   }
 
   async finish(checksum: boolean): Promise<Buffer> {
     try {
-      while (this.inFlight > 0) await this.nextReply();
+      while (this.inFlight.length > 0) await this.nextReply();
       if (this.failure !== null) throw this.failure;
       const trailer = new Promise<Buffer>((resolve, reject) => (this.trailer = { resolve, reject }));
       const request: EncoderRequest = { kind: 'trailer', stream: this.stream, checksum };
@@ -238,11 +244,13 @@ export class WorkerEncoder implements ChunkEncoder {
       this.trailer?.resolve(Buffer.from(reply.trailer));
       return;
     }
-    this.inFlight--;
-    this.inFlightBytes -= this.inFlightSizes.shift() ?? 0;
-    if (reply.spans !== null) this.pool.releaseSpans(reply.spans);
-    if (reply.cells !== null) this.pool.releaseCells(reply.cells);
-    this.output(Buffer.from(reply.buffer, 0, reply.length));
+    const sent = this.inFlight.shift();
+    if (sent === undefined) return;
+    this.inFlightBytes -= sent.size;
+    const { data, spans, spanCount, cells, cellCount } = sent.chunk;
+    if (spanCount > 0) this.pool.releaseSpans(spans);
+    if (cellCount > 0) this.pool.releaseCells(cells);
+    this.output(Buffer.from(data.buffer, 0, reply.length));
     this.wake();
   }
 
@@ -262,4 +270,16 @@ export class WorkerEncoder implements ChunkEncoder {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve) => (this.waiting = resolve));
   }
+}
+
+/**
+ * The chunk with its bytes at the start of a shared buffer, as the worker takes them. The
+ * writer of a shared pool makes nothing else; anything else is copied into one.
+ */
+function asShared(raw: RawChunk, pool: ChunkPool): RawChunk {
+  if (raw.data.buffer instanceof SharedArrayBuffer && raw.data.byteOffset === 0) return raw;
+  if (raw.cellCount > 0) throw new Error('a chunk with cell references must be one of the pool\'s');
+  const data = pool.alloc(raw.data.length);
+  data.set(raw.data);
+  return { ...raw, data };
 }

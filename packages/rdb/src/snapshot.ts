@@ -169,10 +169,11 @@ export class Snapshot implements SnapshotObserver {
     sinks: readonly SnapshotSink[],
     private readonly options: SnapshotOptions,
   ) {
-    this.writer = new RdbWriter(options.compression, new ChunkPool());
+    const offload = options.offload !== false;
+    this.writer = new RdbWriter(options.compression, new ChunkPool(offload));
     this.sinks = sinks.slice();
     const encoded = (chunk: Buffer): void => this.encoded(chunk);
-    this.encoder = options.offload === false ? new InlineEncoder(encoded, this.writer.pool) : new WorkerEncoder(encoded, this.writer.pool);
+    this.encoder = offload ? new WorkerEncoder(encoded, this.writer.pool) : new InlineEncoder(encoded, this.writer.pool);
   }
 
   /** The epoch of the running snapshot, or 0 before it starts. */
