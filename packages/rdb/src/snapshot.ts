@@ -92,6 +92,12 @@ const BUSY_SLICE_FACTOR = 2;
 /** Elements of a large value written between looks at the clock. */
 const ELEMENTS_PER_STEP = 512;
 const RECORDS_BETWEEN_CLOCK_READS = 32;
+/**
+ * Records written before the walk reads the clock only every RECORDS_BETWEEN_CLOCK_READS: until
+ * then after each one. A first snapshot runs code not optimized yet, where 32 records can take
+ * milliseconds; a clock read costs well under a microsecond.
+ */
+const COLD_RECORDS = 50_000;
 const LONG_SLICE_MS = 4;
 /** Lists this short are written at once when captured, like the compact encodings. */
 const SMALL_LIST = 128;
@@ -427,6 +433,7 @@ export class Snapshot implements SnapshotObserver {
    */
   private slice(db: Database | null, index: number, cursor: { position: number }, deadline: number, recordsPerSlice: number): void {
     const epoch = this.active!.epoch;
+    const clockEvery = this.progress.keysWritten < COLD_RECORDS ? 1 : RECORDS_BETWEEN_CLOCK_READS;
     let records = 0;
     for (;;) {
       const current = this.inProgress;
@@ -437,7 +444,7 @@ export class Snapshot implements SnapshotObserver {
         }
         this.finishRecord(current, epoch);
         if (++records >= recordsPerSlice) return;
-        if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && this.sliceOver(deadline)) return;
+        if (records % clockEvery === 0 && this.sliceOver(deadline)) return;
       }
       if (this.capturedHead < this.captured.length) {
         const record = this.takeCaptured();
@@ -472,7 +479,7 @@ export class Snapshot implements SnapshotObserver {
       }
       this.progress.keysWritten++;
       if (++records >= recordsPerSlice) return;
-      if (records % RECORDS_BETWEEN_CLOCK_READS === 0 && this.sliceOver(deadline)) return;
+      if (records % clockEvery === 0 && this.sliceOver(deadline)) return;
     }
   }
 
