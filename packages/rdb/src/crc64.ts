@@ -3,56 +3,49 @@
  * initial value 0, no final xor. crc64("123456789") = 0xe9c6d914c4b8d9ca.
  *
  * The 64-bit state is kept as two 32-bit halves (BigInt per byte would be far too slow for
- * gigabyte snapshots), and eight tables let the update consume 8 bytes per step (slicing-by-8),
- * read as two 32-bit words: 430 MB per CPU second here, against 340 reading them byte by byte.
+ * gigabyte snapshots), and sixteen tables let the update consume 16 bytes per step
+ * (slicing-by-16), read as four 32-bit words. The tables sit end to end in one array per half:
+ * 800-930 MB per CPU second here, against 470-520 with eight tables and 340 byte by byte.
  */
 const POLY_HIGH = 0x95ac9329;
 const POLY_LOW = 0xac4bc9b5;
+const SLICES = 16;
 
-/** tables[k][b]: the CRC contribution of byte b placed k bytes before the end of a step. */
-const highTables: Uint32Array[] = [];
-const lowTables: Uint32Array[] = [];
+/**
+ * high[k * 256 + b], low[k * 256 + b]: the CRC contribution of byte b placed k bytes before the
+ * end of a step.
+ */
+const high = new Uint32Array(SLICES * 256);
+const low = new Uint32Array(SLICES * 256);
 
 function buildTables(): void {
-  const high0 = new Uint32Array(256);
-  const low0 = new Uint32Array(256);
   for (let byte = 0; byte < 256; byte++) {
-    let high = 0;
-    let low = byte;
+    let h = 0;
+    let l = byte;
     for (let bit = 0; bit < 8; bit++) {
-      const carry = low & 1;
-      low = ((low >>> 1) | ((high & 1) << 31)) >>> 0;
-      high = high >>> 1;
+      const carry = l & 1;
+      l = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
+      h = h >>> 1;
       if (carry !== 0) {
-        high = (high ^ POLY_HIGH) >>> 0;
-        low = (low ^ POLY_LOW) >>> 0;
+        h = (h ^ POLY_HIGH) >>> 0;
+        l = (l ^ POLY_LOW) >>> 0;
       }
     }
-    high0[byte] = high;
-    low0[byte] = low;
+    high[byte] = h;
+    low[byte] = l;
   }
-  highTables.push(high0);
-  lowTables.push(low0);
-  for (let k = 1; k < 8; k++) {
-    const high = new Uint32Array(256);
-    const low = new Uint32Array(256);
-    const previousHigh = highTables[k - 1];
-    const previousLow = lowTables[k - 1];
-    for (let byte = 0; byte < 256; byte++) {
-      // One more zero byte through the register: shift right 8, fold the low byte back in.
-      const h = previousHigh[byte];
-      const l = previousLow[byte];
-      const index = l & 0xff;
-      high[byte] = (h >>> 8) ^ high0[index];
-      low[byte] = (((l >>> 8) | (h << 24)) ^ low0[index]) >>> 0;
-    }
-    highTables.push(high);
-    lowTables.push(low);
+  for (let at = 256; at < SLICES * 256; at++) {
+    // One more zero byte through the register: shift right 8, fold the low byte back in.
+    const h = high[at - 256];
+    const l = low[at - 256];
+    const index = l & 0xff;
+    high[at] = (h >>> 8) ^ high[index];
+    low[at] = (((l >>> 8) | (h << 24)) ^ low[index]) >>> 0;
   }
 }
 buildTables();
 
-/** Whether a Uint32Array reads bytes in the order the 8-byte step consumes them. */
+/** Whether a Uint32Array reads bytes in the order the 16-byte step consumes them. */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** An incremental CRC64 over a byte stream. */
@@ -61,41 +54,45 @@ export class Crc64 {
   private low = 0;
 
   update(data: Uint8Array): this {
-    let high = this.high;
-    let low = this.low;
+    let h = this.high;
+    let l = this.low;
     let i = 0;
-    const [h0, h1, h2, h3, h4, h5, h6, h7] = highTables;
-    const [l0, l1, l2, l3, l4, l5, l6, l7] = lowTables;
     // Bytes up to a 4-byte boundary one at a time, so that the rest reads as 32-bit words.
     const lead = Math.min(data.length, (4 - (data.byteOffset & 3)) & 3);
     for (; i < lead; i++) {
-      const index = (low ^ data[i]) & 0xff;
-      low = (((low >>> 8) | (high << 24)) ^ l0[index]) >>> 0;
-      high = (high >>> 8) ^ h0[index];
+      const index = (l ^ data[i]) & 0xff;
+      l = (((l >>> 8) | (h << 24)) ^ low[index]) >>> 0;
+      h = (h >>> 8) ^ high[index];
     }
     // On a big-endian machine the words would read backwards: the byte loop below does it all.
-    const steps = LITTLE_ENDIAN ? ((data.length - i) / 8) | 0 : 0;
+    const steps = LITTLE_ENDIAN ? ((data.length - i) / SLICES) | 0 : 0;
     if (steps > 0) {
-      const words = new Uint32Array(data.buffer, data.byteOffset + i, steps * 2);
-      for (let w = 0; w < words.length; w += 2) {
-        const a = (low ^ words[w]) >>> 0;
-        const b = (high ^ words[w + 1]) >>> 0;
-        high =
-          h7[a & 0xff] ^ h6[(a >>> 8) & 0xff] ^ h5[(a >>> 16) & 0xff] ^ h4[a >>> 24] ^
-          h3[b & 0xff] ^ h2[(b >>> 8) & 0xff] ^ h1[(b >>> 16) & 0xff] ^ h0[b >>> 24];
-        low =
-          (l7[a & 0xff] ^ l6[(a >>> 8) & 0xff] ^ l5[(a >>> 16) & 0xff] ^ l4[a >>> 24] ^
-            l3[b & 0xff] ^ l2[(b >>> 8) & 0xff] ^ l1[(b >>> 16) & 0xff] ^ l0[b >>> 24]) >>> 0;
+      const words = new Uint32Array(data.buffer, data.byteOffset + i, steps * 4);
+      for (let w = 0; w < words.length; w += 4) {
+        const a = (l ^ words[w]) >>> 0;
+        const b = (h ^ words[w + 1]) >>> 0;
+        const c = words[w + 2];
+        const d = words[w + 3];
+        h =
+          high[3840 + (a & 0xff)] ^ high[3584 + ((a >>> 8) & 0xff)] ^ high[3328 + ((a >>> 16) & 0xff)] ^ high[3072 + (a >>> 24)] ^
+          high[2816 + (b & 0xff)] ^ high[2560 + ((b >>> 8) & 0xff)] ^ high[2304 + ((b >>> 16) & 0xff)] ^ high[2048 + (b >>> 24)] ^
+          high[1792 + (c & 0xff)] ^ high[1536 + ((c >>> 8) & 0xff)] ^ high[1280 + ((c >>> 16) & 0xff)] ^ high[1024 + (c >>> 24)] ^
+          high[768 + (d & 0xff)] ^ high[512 + ((d >>> 8) & 0xff)] ^ high[256 + ((d >>> 16) & 0xff)] ^ high[d >>> 24];
+        l =
+          (low[3840 + (a & 0xff)] ^ low[3584 + ((a >>> 8) & 0xff)] ^ low[3328 + ((a >>> 16) & 0xff)] ^ low[3072 + (a >>> 24)] ^
+            low[2816 + (b & 0xff)] ^ low[2560 + ((b >>> 8) & 0xff)] ^ low[2304 + ((b >>> 16) & 0xff)] ^ low[2048 + (b >>> 24)] ^
+            low[1792 + (c & 0xff)] ^ low[1536 + ((c >>> 8) & 0xff)] ^ low[1280 + ((c >>> 16) & 0xff)] ^ low[1024 + (c >>> 24)] ^
+            low[768 + (d & 0xff)] ^ low[512 + ((d >>> 8) & 0xff)] ^ low[256 + ((d >>> 16) & 0xff)] ^ low[d >>> 24]) >>> 0;
       }
-      i += steps * 8;
+      i += steps * SLICES;
     }
     for (; i < data.length; i++) {
-      const index = (low ^ data[i]) & 0xff;
-      low = (((low >>> 8) | (high << 24)) ^ l0[index]) >>> 0;
-      high = (high >>> 8) ^ h0[index];
+      const index = (l ^ data[i]) & 0xff;
+      l = (((l >>> 8) | (h << 24)) ^ low[index]) >>> 0;
+      h = (h >>> 8) ^ high[index];
     }
-    this.high = high >>> 0;
-    this.low = low;
+    this.high = h >>> 0;
+    this.low = l;
     return this;
   }
 
