@@ -142,8 +142,8 @@ export class WorkerEncoder implements ChunkEncoder {
   private readonly worker = encoderWorker();
   private readonly stream = ++streams;
   private inFlightBytes = 0;
-  /** Chunks away, oldest first, with what each weighed when sent: replies come back in order. */
-  private readonly inFlight: { chunk: RawChunk; size: number }[] = [];
+  /** Chunks away, oldest first, as sent: replies come back in order. */
+  private readonly inFlight: RawChunk[] = [];
   private waiting: (() => void) | null = null;
   private trailer: { resolve: (trailer: Buffer) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -197,7 +197,7 @@ export class WorkerEncoder implements ChunkEncoder {
         cellCount: chunk.cellCount,
       };
       this.worker.postMessage(request);
-      this.inFlight.push({ chunk, size: chunk.data.length });
+      this.inFlight.push(chunk);
       this.inFlightBytes += chunk.data.length;
     }
   }
@@ -246,8 +246,8 @@ export class WorkerEncoder implements ChunkEncoder {
     }
     const sent = this.inFlight.shift();
     if (sent === undefined) return;
-    this.inFlightBytes -= sent.size;
-    const { data, spans, spanCount, cells, cellCount } = sent.chunk;
+    const { data, spans, spanCount, cells, cellCount } = sent;
+    this.inFlightBytes -= data.length;
     if (spanCount > 0) this.pool.releaseSpans(spans);
     if (cellCount > 0) this.pool.releaseCells(cells);
     this.output(Buffer.from(data.buffer, 0, reply.length));
