@@ -185,7 +185,7 @@ export class WorkerEncoder implements ChunkEncoder {
   push(chunks: readonly RawChunk[]): void {
     if (this.failure !== null) throw this.failure;
     for (const raw of chunks) {
-      const chunk = asShared(raw, this.pool);
+      const chunk = asShared(raw);
       const request: EncoderRequest = {
         kind: 'chunk',
         stream: this.stream,
@@ -273,13 +273,11 @@ export class WorkerEncoder implements ChunkEncoder {
 }
 
 /**
- * The chunk with its bytes at the start of a shared buffer, as the worker takes them. The
- * writer of a shared pool makes nothing else; anything else is copied into one.
+ * The chunk as the worker takes it: its bytes at the start of a shared buffer, which is all
+ * the writer of a shared pool makes. Anything else would be copied on the way and finished
+ * in the copy, so it is refused.
  */
-function asShared(raw: RawChunk, pool: ChunkPool): RawChunk {
-  if (raw.data.buffer instanceof SharedArrayBuffer && raw.data.byteOffset === 0) return raw;
-  if (raw.cellCount > 0) throw new Error('a chunk with cell references must be one of the pool\'s');
-  const data = pool.alloc(raw.data.length);
-  data.set(raw.data);
-  return { ...raw, data };
+function asShared(raw: RawChunk): RawChunk {
+  if (!(raw.data.buffer instanceof SharedArrayBuffer) || raw.data.byteOffset !== 0) throw new Error('a chunk for the encoding worker must start a shared buffer of the pool');
+  return raw;
 }
