@@ -829,12 +829,16 @@ const usecAsMs = (fields: Map<string, string>, name: string): string => (fields.
 const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
 const field = (fields: Map<string, string>, name: string): string => fields.get(name) ?? 'n/a';
 
+/** The load's rate without a snapshot: the windows before and after it, weighted by length. */
+function withoutRps(figures: ServerFigures): number {
+  return (figures.baselineRps * BASELINE_MS + figures.afterRps * figures.afterMs) / (BASELINE_MS + figures.afterMs);
+}
+
 /**
  * BENCH_SNAPSHOT_ONLY=understudy: our server alone, for profiling a change in half the time.
  * No targets are judged, since they are ratios to redis-server in the same run.
  */
 function printOursAlone(ours: ServerFigures): void {
-  const withoutRps = (ours.baselineRps * BASELINE_MS + ours.afterRps * ours.afterMs) / (BASELINE_MS + ours.afterMs);
   printTable(
     ['figure (understudy alone, no targets judged)', 'understudy'],
     [
@@ -844,7 +848,7 @@ function printOursAlone(ours: ServerFigures): void {
       ['snapshot_peak_buffer_bytes', megabytes(numberField(ours.persistence, 'snapshot_peak_buffer_bytes'))],
       ['max PING latency before / during / after', `${ms(ours.pingBaselineMs)} / ${ms(ours.pingDuringMs)} / ${ms(ours.pingAfterMs)}`],
       ['  sent at, from BGSAVE', seconds(ours.pingDuringAtMs)],
-      ['load throughput during / without', ratio(ours.duringRps, withoutRps)],
+      ['load throughput during / without', ratio(ours.duringRps, withoutRps(ours))],
       ['lowest 250 ms window during snapshot', rps(ours.lowestRps)],
       ['BGSAVE duration', seconds(ours.bgsaveMs)],
       ['restart until PONG', seconds(ours.startupMs)],
@@ -915,7 +919,6 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
     const peakRedis = redis.peakTotal / Math.max(redis.rssBefore, redis.rssAfter);
     const loopDelayMs = numberField(ours.persistence, 'snapshot_max_loop_delay_usec') / 1000;
     const ownStallMs = numberField(ours.persistence, 'snapshot_longest_slice_without_gc_usec') / 1000;
-    const withoutRps = (figures: ServerFigures): number => (figures.baselineRps * BASELINE_MS + figures.afterRps * figures.afterMs) / (BASELINE_MS + figures.afterMs);
     const oursWithoutRps = withoutRps(ours);
     const throughputOurs = ours.duringRps / oursWithoutRps;
     const duration = ours.bgsaveMs / redis.bgsaveMs;
