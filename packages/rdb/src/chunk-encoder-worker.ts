@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { EncoderReply, EncoderRequest } from './chunk-encoder.js';
 import { insertCells } from './cell-insertion.js';
 import { Crc64 } from './crc64.js';
-import { compressSpans } from './string-compression.js';
+import { compressSpans } from './lzf.js';
 
 /**
  * The encoding worker (see WorkerEncoder): copies each chunk's cell strings in from the slab

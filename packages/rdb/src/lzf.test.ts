@@ -119,6 +119,24 @@ describe('lzf', () => {
     );
   });
 
+  it('handles a string of megabytes, and small strings after it', () => {
+    // Larger than the memory an instance keeps: it grows for this string and is replaced after.
+    const words = Array.from({ length: 400_000 }, (_, i) => `w${(i * 7919) % 5000} `).join('');
+    const large = Buffer.from(words);
+    expect(large.length).toBeGreaterThan(2_000_000);
+    for (let round = 0; round < 2; round++) {
+      const packed = Buffer.alloc(large.length);
+      const length = lzfCompress(large, 0, large.length, packed, large.length - 4);
+      expect(length).toBeGreaterThan(0);
+      // equals(), not toEqual: a deep comparison of megabytes takes seconds.
+      expect(lzfDecompress(packed.subarray(0, length), large.length)?.equals(large)).toBe(true);
+      const small = Buffer.from('small '.repeat(20));
+      const smallPacked = Buffer.alloc(small.length);
+      const smallLength = lzfCompress(small, 0, small.length, smallPacked, small.length);
+      expect(lzfDecompress(smallPacked.subarray(0, smallLength), small.length)).toEqual(small);
+    }
+  });
+
   it('rejects streams that point before the start or overrun the output', () => {
     expect(lzfDecompress(Buffer.from([0x20, 0x05]), 10)).toBeNull();
     expect(lzfDecompress(Buffer.from([0x05, 1, 2]), 6)).toBeNull();

@@ -1,7 +1,7 @@
 import { parseInteger } from '@understudy/engine';
 import { latin1Write } from '@understudy/protocol';
 import { lengthSize, SPECIAL_ENCODING, StringEncoding, writeLength } from './format.js';
-import { compressSpans, SPAN_FIELDS } from './string-compression.js';
+import { compressSpans, SPAN_FIELDS } from './lzf.js';
 
 export const CHUNK_SIZE = 64 * 1024;
 /** Data at least this large goes out as its own chunk instead of being copied into one. */
@@ -85,7 +85,7 @@ export class ChunkPool {
 /** A chunk as written, before its strings are compressed: the bytes and where the strings are. */
 export interface RawChunk {
   data: Buffer;
-  /** SPAN_FIELDS numbers per compressible string (see string-compression). */
+  /** SPAN_FIELDS numbers per compressible string (see lzf.ts). */
   spans: Int32Array;
   spanCount: number;
   /**
