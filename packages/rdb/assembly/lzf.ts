@@ -1,7 +1,6 @@
-// LZF for RDB strings, in AssemblyScript compiled to WebAssembly (dist/lzf.wasm).
-// Compression is a snapshot's costliest step, and this build runs it 2-2.6x as fast as the same
-// algorithm in JavaScript; decompression, at load, runs 2x as fast (see ../src/lzf.ts). The host
-// copies data into this module's memory above `workspace()`, calls, and copies the result out.
+// LZF for RDB strings, in WebAssembly (see ../src/lzf.ts for the format). Compression is a
+// snapshot's costliest step, and runs 2-2.6x as fast here as the same loop in JavaScript;
+// decompression, at load, twice as fast.
 
 const HASH_BITS: u32 = 16;
 const MAX_LITERAL: i32 = 32;
@@ -14,11 +13,6 @@ const SPAN_FIELDS: i32 = 3;
 /** Positions of 3-byte sequences, shared by all calls; entries from older calls are < `base`. */
 const table: usize = memory.data(4 << HASH_BITS);
 let base: i32 = 1;
-
-/** Where the host may place its buffers: everything above is free. */
-export function workspace(): usize {
-  return (__heap_base + 15) & ~15;
-}
 
 /**
  * Compresses input[0, inputEnd) into output[0, limit); returns the compressed length, or 0

@@ -54,6 +54,14 @@ describe('crc64', () => {
     );
   });
 
+  it('gives the same result over a buffer larger than the stretch it copies at a time', () => {
+    const bytes = randomBytes(600 * 1024 + 5);
+    const pieces = new Crc64();
+    for (let at = 0; at < bytes.length; at += 1000) pieces.update(bytes.subarray(at, at + 1000));
+    expect(new Crc64().update(bytes).value()).toBe(pieces.value());
+    expect(new Crc64().update(bytes).digest().readBigUInt64LE()).toBe(pieces.value());
+  });
+
   it('gives the same result whatever the chunking', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(300), (bytes, cut) => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { align, kernels, type Kernels, releaseKernels } from './kernels.js';
 
 /**
  * LZF, the compression RDB strings use (encoding 0xC3). The stream is a sequence of chunks:
@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
  * byte a distance back into the output (1..8192). Matches copy length+2 bytes, possibly
  * overlapping what they produce.
  *
- * Both directions are WebAssembly, built from ../assembly/lzf.ts to dist/lzf.wasm. On the
- * bench's text values it compresses at 2-2.6x and decompresses at 2x the speed of the same
- * loops in JavaScript, and compression is a snapshot's costliest step. Each thread has its own
- * instance; data is copied into its memory and back, memcpys that cost far less than the work.
+ * Both directions are WebAssembly (kernels.ts, ../assembly/lzf.ts). On the bench's text values
+ * they compress at 2-2.6x and decompress at 2x the speed of the same loops in JavaScript, and
+ * compression is a snapshot's costliest step.
  */
 
 /**
@@ -20,115 +19,13 @@ import { readFileSync } from 'node:fs';
  * are Redis's: compress only when it saves at least 4 bytes.
  *
  * A chunk's spans are triples in an Int32Array: the offset of the string's length header,
- * the header's size, and the string's size (the layout compressSpans in lzf.wasm reads).
+ * the header's size, and the string's size (the layout the kernel compressSpans reads).
  */
 export const SPAN_FIELDS = 3;
 
-interface LzfExports {
-  memory: WebAssembly.Memory;
-  workspace(): number;
-  compress(input: number, length: number, output: number, limit: number): number;
-  compressSpans(chunk: number, length: number, spans: number, spanCount: number, scratch: number): number;
-  decompress(input: number, inputLength: number, output: number, length: number): number;
-}
-
-const WASM_PAGE = 64 * 1024;
-/**
- * Memory an instance may keep between calls. A string of megabytes grows it to twice the
- * string, and WebAssembly memory cannot shrink, so such an instance is dropped after the call.
- */
-const KEEP_BYTES = 4 * 1024 * 1024;
-/** The compressor's word loads read up to a few bytes past a range: they stay in memory. */
-const SLACK = 16;
-
-let compiled: WebAssembly.Module | null = null;
-
-function compiledModule(): WebAssembly.Module {
-  if (compiled === null) {
-    // dist/lzf.wasm, from dist/ (the build) as from src/ (tests run on the sources).
-    const file = new URL('../dist/lzf.wasm', import.meta.url);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (error) {
-      throw new Error(`cannot read ${file.pathname}: build the rdb package first (npm run build)`, { cause: error });
-    }
-    compiled = new WebAssembly.Module(bytes);
-  }
-  return compiled;
-}
-
-const align = (at: number): number => (at + 15) & ~15;
-
-class LzfInstance {
-  private readonly exports: LzfExports;
-  private readonly base: number;
-  private bytes: Uint8Array;
-  private words: Int32Array;
-
-  constructor() {
-    this.exports = new WebAssembly.Instance(compiledModule(), {}).exports as unknown as LzfExports;
-    this.base = this.exports.workspace();
-    this.bytes = new Uint8Array(this.exports.memory.buffer);
-    this.words = new Int32Array(this.exports.memory.buffer);
-  }
-
-  get size(): number {
-    return this.bytes.length;
-  }
-
-  /** Makes room for `needed` bytes from the workspace's start. */
-  private reserve(needed: number): void {
-    const end = this.base + needed + SLACK;
-    if (end <= this.bytes.length) return;
-    this.exports.memory.grow(Math.ceil((end - this.bytes.length) / WASM_PAGE));
-    this.bytes = new Uint8Array(this.exports.memory.buffer);
-    this.words = new Int32Array(this.exports.memory.buffer);
-  }
-
-  compress(source: Uint8Array, start: number, length: number, output: Uint8Array, limit: number): number {
-    const room = Math.max(0, Math.min(limit, output.length));
-    const outputAt = align(this.base + length);
-    this.reserve(outputAt - this.base + room);
-    this.bytes.set(source.subarray(start, start + length), this.base);
-    const packed = this.exports.compress(this.base, length, outputAt, room);
-    output.set(this.bytes.subarray(outputAt, outputAt + packed));
-    return packed;
-  }
-
-  compressSpans(chunk: Uint8Array, length: number, spans: Int32Array, spanCount: number): number {
-    // The spans, then the chunk, then room for its largest string compressed.
-    const fields = spanCount * SPAN_FIELDS;
-    const chunkAt = align(this.base + fields * 4);
-    const scratchAt = align(chunkAt + length);
-    this.reserve(scratchAt - this.base + length);
-    this.words.set(spans.subarray(0, fields), this.base >> 2);
-    this.bytes.set(chunk.subarray(0, length), chunkAt);
-    const packed = this.exports.compressSpans(chunkAt, length, this.base, spanCount, scratchAt);
-    chunk.set(this.bytes.subarray(chunkAt, chunkAt + packed));
-    return packed;
-  }
-
-  decompress(input: Uint8Array, output: Uint8Array): boolean {
-    const outputAt = align(this.base + input.length);
-    this.reserve(outputAt - this.base + output.length);
-    this.bytes.set(input, this.base);
-    if (this.exports.decompress(this.base, input.length, outputAt, output.length) < 0) return false;
-    output.set(this.bytes.subarray(outputAt, outputAt + output.length));
-    return true;
-  }
-}
-
-let instance: LzfInstance | null = null;
-
-/** This thread's instance, made on first use. */
-function lzf(): LzfInstance {
-  return instance ?? (instance = new LzfInstance());
-}
-
-/** Drops the instance after a call that grew it past KEEP_BYTES. */
-function release(used: LzfInstance): void {
-  if (used.size > KEEP_BYTES) instance = null;
+/** Where a call's output goes in the kernels' memory: after its input, aligned. */
+function after(kernel: Kernels, inputLength: number): number {
+  return align(kernel.base + inputLength);
 }
 
 /**
@@ -137,9 +34,17 @@ function release(used: LzfInstance): void {
  * more room than the raw form, so the output never overtakes the input.
  */
 export function compressSpans(chunk: Uint8Array, length: number, spans: Int32Array, spanCount: number): number {
-  const used = lzf();
-  const packed = used.compressSpans(chunk, length, spans, spanCount);
-  release(used);
+  const kernel = kernels();
+  // The spans, then the chunk, then room for its largest string compressed.
+  const fields = spanCount * SPAN_FIELDS;
+  const chunkAt = after(kernel, fields * 4);
+  const scratchAt = align(chunkAt + length);
+  kernel.reserve(scratchAt - kernel.base + length);
+  kernel.words.set(spans.subarray(0, fields), kernel.base >> 2);
+  kernel.bytes.set(chunk.subarray(0, length), chunkAt);
+  const packed = kernel.exports.compressSpans(chunkAt, length, kernel.base, spanCount, scratchAt);
+  chunk.set(kernel.bytes.subarray(chunkAt, chunkAt + packed));
+  releaseKernels(kernel);
   return packed;
 }
 
@@ -149,9 +54,14 @@ export function compressSpans(chunk: Uint8Array, length: number, spans: Int32Arr
  * gain).
  */
 export function lzfCompress(source: Uint8Array, start: number, length: number, output: Uint8Array, limit: number): number {
-  const used = lzf();
-  const packed = used.compress(source, start, length, output, limit);
-  release(used);
+  const kernel = kernels();
+  const room = Math.max(0, Math.min(limit, output.length));
+  const outputAt = after(kernel, length);
+  kernel.reserve(outputAt - kernel.base + room);
+  kernel.bytes.set(source.subarray(start, start + length), kernel.base);
+  const packed = kernel.exports.compress(kernel.base, length, outputAt, room);
+  output.set(kernel.bytes.subarray(outputAt, outputAt + packed));
+  releaseKernels(kernel);
   return packed;
 }
 
@@ -162,8 +72,12 @@ export function lzfCompress(source: Uint8Array, start: number, length: number, o
  */
 export function lzfDecompress(input: Uint8Array, length: number, into?: Buffer): Buffer | null {
   const output = into === undefined ? Buffer.allocUnsafe(length) : into.subarray(0, length);
-  const used = lzf();
-  const valid = used.decompress(input, output);
-  release(used);
+  const kernel = kernels();
+  const outputAt = after(kernel, input.length);
+  kernel.reserve(outputAt - kernel.base + length);
+  kernel.bytes.set(input, kernel.base);
+  const valid = kernel.exports.decompress(kernel.base, input.length, outputAt, length) === length;
+  if (valid) output.set(kernel.bytes.subarray(outputAt, outputAt + length));
+  releaseKernels(kernel);
   return valid ? output : null;
 }

@@ -1,5 +1,5 @@
 // Node has the WebAssembly global, but neither the ES2023 lib nor @types/node 20 declares it
-// (only the DOM lib does). What lzf.ts uses of it:
+// (only the DOM lib does). What kernels.ts uses of it:
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
