@@ -86,9 +86,10 @@ export type EncoderRequest =
   | { kind: 'file'; stream: number; fd: number }
   /**
    * A raw chunk to finish in place: its buffer is shared (ChunkPool), so it crosses without
-   * a transfer; spans and cells are shared or copied, the worker only reads them.
+   * a transfer; spans and cells are shared or copied, the worker only reads them. `sentAt`
+   * (Date.now()) tells the worker how long chunks wait for it.
    */
-  | { kind: 'chunk'; stream: number; buffer: SharedArrayBuffer; length: number; spans: Int32Array | null; spanCount: number; cells: Int32Array | null; cellCount: number }
+  | { kind: 'chunk'; stream: number; buffer: SharedArrayBuffer; length: number; spans: Int32Array | null; spanCount: number; cells: Int32Array | null; cellCount: number; sentAt: number }
   | { kind: 'trailer'; stream: number; checksum: boolean }
   /** The stream was given up: the worker lets go of its pages. */
   | { kind: 'drop'; stream: number };
@@ -195,6 +196,7 @@ export class WorkerEncoder implements ChunkEncoder {
         spanCount: chunk.spanCount,
         cells: chunk.cellCount > 0 ? chunk.cells : null,
         cellCount: chunk.cellCount,
+        sentAt: Date.now(),
       };
       this.worker.postMessage(request);
       this.inFlight.push(chunk);

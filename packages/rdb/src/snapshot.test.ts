@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { datasetDigest } from '@understudy/engine';
@@ -7,6 +8,7 @@ import { commandSequence, EngineSession, eventually } from '@understudy/engine/t
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expiries, parseFile } from './test-support.js';
+import { startEncoderWorker } from './chunk-encoder.js';
 import { RecordEncoder } from './record-encoder.js';
 import { liveSource } from './record-source.js';
 import { FileSink, type SnapshotSink, StreamSink, WorkerFileSink } from './sinks.js';
@@ -407,4 +409,61 @@ describe('a file written by the encoding worker (WorkerFileSink)', () => {
     expect(session.keyspace.snapshot).toBeNull();
     await eventually(() => readdirSync(dir).length === 0 && openDescriptors() <= before, 'the files and descriptors to go');
   });
+});
+
+describe('the encoding worker', () => {
+  /** Scheduling policy by thread id, of this process's threads (/proc/self/task/<tid>/stat, field 41). */
+  const threadPolicies = (): Map<string, number> =>
+    new Map(
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+        // Fields after the command name, which is in parentheses and may hold spaces: state is 3.
+        return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3])];
+      }),
+    );
+  const SCHED_OTHER = 0;
+  const SCHED_IDLE = 5;
+
+  async function idleThread(): Promise<string> {
+    startEncoderWorker();
+    await eventually(() => [...threadPolicies().values()].includes(SCHED_IDLE), 'a thread in SCHED_IDLE');
+    const idle = [...threadPolicies()].filter(([, policy]) => policy === SCHED_IDLE);
+    expect(idle).toHaveLength(1);
+    return idle[0][0];
+  }
+
+  function snapshotOf(keys: number): Snapshot {
+    const session = new EngineSession();
+    for (let i = 0; i < keys; i++) session.run('SET', `key:${i}`, `${'v'.repeat(500)}${i}`);
+    const sink: SnapshotSink = {
+      write: (_chunk, release) => {
+        release();
+        return true;
+      },
+      drained: () => Promise.resolve(),
+      bufferedBytes: 0,
+      finish: () => Promise.resolve(),
+      abort: () => undefined,
+    };
+    return new Snapshot(session.keyspace, [sink], { compression: true, checksum: true, aux: [] });
+  }
+
+  it.runIf(process.platform === 'linux')("runs in the idle scheduling class, alone of the process's threads", async () => {
+    await idleThread();
+    // The event loop and the rest keep the normal class.
+    expect([...threadPolicies().values()].filter((policy) => policy === SCHED_OTHER).length).toBeGreaterThan(1);
+  });
+
+  it.runIf(process.platform === 'linux')('leaves the idle class while other processes keep every core busy, and takes it again for the next snapshot', async () => {
+    const worker = await idleThread();
+    const hogs = Array.from({ length: availableParallelism() + 1 }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      await snapshotOf(60_000).run();
+      expect(threadPolicies().get(worker)).toBe(SCHED_OTHER);
+    } finally {
+      for (const hog of hogs) hog.kill('SIGKILL');
+    }
+    await snapshotOf(100).run();
+    expect(threadPolicies().get(worker)).toBe(SCHED_IDLE);
+  }, 60_000);
 });
