@@ -33,6 +33,8 @@ const port = parentPort!;
 const ENCODER_NICE = 19;
 const STARVED_MS = 500;
 let idleClass = false;
+/** Whether the worker left the idle class during the current stream. */
+let starved = false;
 /** No chrt, or not Linux: the idle class is not tried again. */
 let idleUnavailable = process.platform !== 'linux';
 
@@ -66,6 +68,7 @@ function leaveIdleClass(): void {
   try {
     execFileSync('chrt', ['--other', '--pid', '0', thread()], { stdio: 'ignore', timeout: 5000 });
     idleClass = false;
+    starved = true;
   } catch {
     // Still idle: nothing better to do.
   }
@@ -102,6 +105,7 @@ port.on('message', (request: EncoderRequest) => {
     if (request.stream !== stream) {
       stream = request.stream;
       enterIdleClass();
+      starved = false;
       crc = new Crc64();
       pages = [];
       closeFile();
@@ -119,7 +123,7 @@ port.on('message', (request: EncoderRequest) => {
         fsyncSync(file);
         closeFile();
       }
-      const reply: EncoderReply = { kind: 'trailer', stream, trailer };
+      const reply: EncoderReply = { kind: 'trailer', stream, trailer, starved };
       port.postMessage(reply);
       return;
     }

@@ -33,6 +33,8 @@ export interface ChunkEncoder {
   finish(checksum: boolean): Promise<Buffer>;
   /** Gives up: what is pending is dropped and waits on the encoder end with an error. */
   close(): void;
+  /** Whether the encoder ran short of CPU and raised its priority for this stream (after finish). */
+  readonly starved: boolean;
 }
 
 type EncodedChunkHandler = (chunk: Buffer) => void;
@@ -74,6 +76,8 @@ export class InlineEncoder implements ChunkEncoder {
 
   /** Nothing is ever pending. */
   close(): void {}
+
+  readonly starved = false;
 }
 
 /**
@@ -98,7 +102,8 @@ export type EncoderRequest =
 export type EncoderReply =
   /** The oldest chunk not back yet is finished: its bytes are now the first `length` of its buffer. */
   | { kind: 'chunk'; stream: number; length: number }
-  | { kind: 'trailer'; stream: number; trailer: Uint8Array }
+  /** `starved`: the worker left the idle scheduling class during the stream (see the worker). */
+  | { kind: 'trailer'; stream: number; trailer: Uint8Array; starved: boolean }
   | { kind: 'error'; stream: number; message: string };
 
 /** Chunks (64 KiB) handed to the worker and not back yet, at most. */
@@ -166,6 +171,7 @@ export class WorkerEncoder implements ChunkEncoder {
   }
 
   readonly readsCells = true;
+  starved = false;
 
   get pendingBytes(): number {
     return this.inFlightBytes;
@@ -243,6 +249,7 @@ export class WorkerEncoder implements ChunkEncoder {
       return;
     }
     if (reply.kind === 'trailer') {
+      this.starved = reply.starved;
       this.trailer?.resolve(Buffer.from(reply.trailer));
       return;
     }

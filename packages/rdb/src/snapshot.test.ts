@@ -458,12 +458,16 @@ describe('the encoding worker', () => {
     const worker = await idleThread();
     const hogs = Array.from({ length: availableParallelism() + 1 }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     try {
-      await snapshotOf(60_000).run();
+      const starved = snapshotOf(60_000);
+      await starved.run();
       expect(threadPolicies().get(worker)).toBe(SCHED_OTHER);
+      expect(starved.progress.encoderStarved).toBe(true);
     } finally {
       for (const hog of hogs) hog.kill('SIGKILL');
     }
-    await snapshotOf(100).run();
+    const next = snapshotOf(100);
+    await next.run();
     expect(threadPolicies().get(worker)).toBe(SCHED_IDLE);
+    expect(next.progress.encoderStarved).toBe(false);
   }, 60_000);
 });

@@ -56,6 +56,8 @@ export interface SnapshotProgress {
   walkMs: number;
   encoderWaitMs: number;
   sinkWaitMs: number;
+  /** The encoding worker ran short of CPU and left the idle scheduling class (chunk-encoder-worker). */
+  encoderStarved: boolean;
 }
 
 /** A key's value as it was at the start, to be written later. */
@@ -141,6 +143,7 @@ export class Snapshot implements SnapshotObserver {
     walkMs: 0,
     encoderWaitMs: 0,
     sinkWaitMs: 0,
+    encoderStarved: false,
   };
   private readonly writer: RdbWriter;
   private readonly encoder: ChunkEncoder;
@@ -383,6 +386,7 @@ export class Snapshot implements SnapshotObserver {
     this.writer.byte(Opcode.eof);
     this.takeAndSend();
     const trailer = await this.encoder.finish(this.options.checksum);
+    this.progress.encoderStarved = this.encoder.starved;
     // The worker has copied every cell: freed ones need not wait for the sinks' fsync.
     this.unholdCells();
     this.checkAborted();

@@ -204,6 +204,7 @@ export class RdbPersistence {
       walkMs: Math.round(progress.walkMs),
       encoderWaitMs: Math.round(progress.encoderWaitMs),
       sinkWaitMs: Math.round(progress.sinkWaitMs),
+      encoderStarved: progress.encoderStarved,
     };
     if (error instanceof AbortedSave) {
       this.host.log.warn({ ...figures, reason: error.message }, 'Background saving stopped');
