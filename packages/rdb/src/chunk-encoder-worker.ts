@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, fsyncSync, readlinkSync, writeSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { closeSync, fsyncSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { EncoderReply, EncoderRequest } from './chunk-encoder.js';
 import { insertCells } from './cell-insertion.js';
 import { Crc64 } from './crc64.js';
+import { enterIdleClass, leaveIdleClass, lowerThreadPriority } from './encoder-scheduling.js';
 import { compressSpans } from './lzf.js';
 
 /**
@@ -15,67 +14,13 @@ import { compressSpans } from './lzf.js';
  */
 const port = parentPort!;
 /**
- * The worker runs in the idle scheduling class (SCHED_IDLE, this thread only): it takes the CPU
- * time nothing else wants, and a core it runs on counts as free when the kernel places a woken
- * thread, so the event loop does not queue behind it. Measured under the bench's load (two
- * vCPUs, the event loop at 100% of one): the loop's run-queue wait during BGSAVE was 21-78 ms a
- * second against 100-205 at nice 19, and the load kept 76-80% of its rate against 66-67%.
- *
- * But an idle-class thread gets next to nothing while other processes keep every core busy,
- * and a snapshot that does not finish holds memory for the keys written meanwhile. So when
- * chunks wait for the worker longer than STARVED_MS, it goes back to the normal class at nice
- * 19 for the rest of the snapshot, and tries the idle class again with the next one.
- *
- * Node cannot set a scheduling policy itself: util-linux's chrt does. Without chrt the worker
- * runs at nice 19 (on Linux, this thread only). Off Linux, where a priority applies to the
- * whole process, and where neither is permitted, it runs as it is.
+ * Chunks waiting longer than this for the worker mean that it is starved of CPU in the idle
+ * class (encoder-scheduling.ts): it takes the normal class for the rest of the snapshot.
  */
-const ENCODER_NICE = 19;
 const STARVED_MS = 500;
-let idleClass = false;
 /** Whether the worker left the idle class during the current stream. */
 let starved = false;
-/** No chrt, or not Linux: the idle class is not tried again. */
-let idleUnavailable = process.platform !== 'linux';
-
-function thread(): string {
-  // /proc/thread-self is this thread's task directory: <pid>/task/<tid>.
-  return readlinkSync('/proc/thread-self').split('/').pop() ?? '';
-}
-
-function setNice(): void {
-  try {
-    setPriority(ENCODER_NICE);
-  } catch {
-    // Not permitted here: normal priority.
-  }
-}
-
-function enterIdleClass(): void {
-  if (idleClass || idleUnavailable) return;
-  try {
-    execFileSync('chrt', ['--idle', '--pid', '0', thread()], { stdio: 'ignore', timeout: 5000 });
-    idleClass = true;
-  } catch {
-    // No chrt, or not permitted: nice is the next best thing.
-    idleUnavailable = true;
-    setNice();
-  }
-}
-
-function leaveIdleClass(): void {
-  if (!idleClass) return;
-  try {
-    execFileSync('chrt', ['--other', '--pid', '0', thread()], { stdio: 'ignore', timeout: 5000 });
-    idleClass = false;
-    starved = true;
-  } catch {
-    // Still idle: nothing better to do.
-  }
-  setNice();
-}
-
-enterIdleClass();
+lowerThreadPriority();
 
 let stream = 0;
 let crc = new Crc64();
@@ -135,7 +80,7 @@ port.on('message', (request: EncoderRequest) => {
       file = request.fd;
       return;
     }
-    if (idleClass && Date.now() - request.sentAt > STARVED_MS) leaveIdleClass();
+    if (Date.now() - request.sentAt > STARVED_MS && leaveIdleClass()) starved = true;
     const data = new Uint8Array(request.buffer);
     let length = request.length;
     if (request.cells !== null) length = insertCells(data, length, request.cells, request.cellCount, pages);

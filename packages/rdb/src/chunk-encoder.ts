@@ -114,7 +114,8 @@ let streams = 0;
 /**
  * Starts the snapshot encoding worker ahead of the first snapshot, which then does not pay
  * for a thread booting beside the event loop (measured: the first BGSAVE's PING stall 11 ms,
- * later ones 4 ms). Servers call it once they are ready.
+ * later ones 4 ms). Servers call it at startup before loading their dataset: the worker spawns
+ * a helper shell (encoder-scheduling.ts), and a spawn copies the page tables of the process.
  */
 export function startEncoderWorker(): void {
   encoderWorker();

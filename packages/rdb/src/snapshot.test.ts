@@ -460,14 +460,15 @@ describe('the encoding worker', () => {
     try {
       const starved = snapshotOf(60_000);
       await starved.run();
-      expect(threadPolicies().get(worker)).toBe(SCHED_OTHER);
+      // chrt runs in the worker's helper shell, a moment after the worker asks.
+      await eventually(() => threadPolicies().get(worker) === SCHED_OTHER, 'the worker in SCHED_OTHER');
       expect(starved.progress.encoderStarved).toBe(true);
     } finally {
       for (const hog of hogs) hog.kill('SIGKILL');
     }
     const next = snapshotOf(100);
     await next.run();
-    expect(threadPolicies().get(worker)).toBe(SCHED_IDLE);
+    await eventually(() => threadPolicies().get(worker) === SCHED_IDLE, 'the worker in SCHED_IDLE again');
     expect(next.progress.encoderStarved).toBe(false);
   }, 60_000);
 });

@@ -147,9 +147,11 @@ export class Server implements PersistenceHost {
     if (pidfile !== '') writeFileSync(pidfile, `${process.pid}\n`);
     this.startCron();
     this.log.info({ port }, 'Server initialized');
+    // Before the load, while the process is small: the worker starts a helper process (see
+    // startEncoderWorker).
+    startEncoderWorker();
     // Clients may connect while the dataset loads; they get -LOADING until it is in.
     await this.persistence.loadAtStartup();
-    startEncoderWorker();
     serveWithSerialScavenges();
     this.log.info({ port, bind: this.config.get('bind'), version: REDIS_VERSION }, 'Ready to accept connections');
   }
