@@ -23,6 +23,21 @@ import { RdbWriter } from './writer.js';
 
 const T0 = 1_700_000_000_000;
 
+/** A sink that takes every chunk at once, as a file or a fast socket would, and shows it to `see`. */
+function releasingSink(see: (chunk: Buffer) => void = () => undefined): SnapshotSink {
+  return {
+    write(chunk, release) {
+      see(chunk);
+      release();
+      return true;
+    },
+    drained: () => Promise.resolve(),
+    bufferedBytes: 0,
+    finish: () => Promise.resolve(),
+    abort: () => undefined,
+  };
+}
+
 /** Every byte that reached the sink, released at a random pace (a slow replica or disk). */
 class SlowSink extends Writable {
   readonly chunks: Buffer[] = [];
@@ -249,19 +264,11 @@ describe('backpressure and sinks', () => {
     for (let i = 0; i < 20_000; i++) session.run('SET', `key:${i}`, `${value}${i}`);
     const backings: ArrayBufferLike[] = [];
     const received: Buffer[] = [];
-    // Releases each chunk as soon as it is copied, as a file or a fast socket would.
-    const sink: SnapshotSink = {
-      write(chunk, release) {
-        backings.push(chunk.buffer);
-        received.push(Buffer.from(chunk));
-        release();
-        return true;
-      },
-      drained: () => Promise.resolve(),
-      bufferedBytes: 0,
-      finish: () => Promise.resolve(),
-      abort: () => undefined,
-    };
+    // Releases each chunk as soon as it is copied.
+    const sink = releasingSink((chunk) => {
+      backings.push(chunk.buffer);
+      received.push(Buffer.from(chunk));
+    });
     await new Snapshot(session.keyspace, [sink], { compression: true, checksum: true, aux: [] }).run();
     // A transfer would give every chunk a new ArrayBuffer, which V8 counts as new external
     // memory until a full collection (the benchmark's mark-compact "for external memory pressure").
@@ -435,17 +442,7 @@ describe('the encoding worker', () => {
   function snapshotOf(keys: number): Snapshot {
     const session = new EngineSession();
     for (let i = 0; i < keys; i++) session.run('SET', `key:${i}`, `${'v'.repeat(500)}${i}`);
-    const sink: SnapshotSink = {
-      write: (_chunk, release) => {
-        release();
-        return true;
-      },
-      drained: () => Promise.resolve(),
-      bufferedBytes: 0,
-      finish: () => Promise.resolve(),
-      abort: () => undefined,
-    };
-    return new Snapshot(session.keyspace, [sink], { compression: true, checksum: true, aux: [] });
+    return new Snapshot(session.keyspace, [releasingSink()], { compression: true, checksum: true, aux: [] });
   }
 
   it.runIf(process.platform === 'linux')("runs in the idle scheduling class, alone of the process's threads", async () => {
