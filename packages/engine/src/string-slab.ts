@@ -1,4 +1,5 @@
 import { latin1Slice, latin1Write } from '@understudy/protocol';
+import { HandleQueue, HandleStack } from './handle-lists.js';
 
 /** Shorter strings stay ordinary JavaScript strings: a cell would save too little to matter. */
 export const SLAB_MIN_LENGTH = 64;
@@ -20,7 +21,7 @@ const BORROW_CLASSES = 2;
 interface SizeClass {
   readonly cellBytes: number;
   /** Handles of freed cells of this class. */
-  readonly free: number[];
+  readonly free: HandleStack;
   /** The page being carved, where its next unused cell starts, and the next page's size. */
   page: number;
   nextOffset: number;
@@ -57,8 +58,7 @@ export class StringSlab {
    * here, in the order freed, instead of going back to their free lists.
    */
   private holding = false;
-  private readonly held: number[] = [];
-  private heldHead = 0;
+  private readonly held = new HandleQueue();
   /** Cells ever held, so that callers can release "everything held up to now" later. */
   private heldTotal = 0;
   private heldCellBytes = 0;
@@ -92,7 +92,7 @@ export class StringSlab {
   private allocate(length: number): number {
     const classIndex = sizeClassIndex(length);
     const sizeClass = this.classes[classIndex] ?? this.createClass(classIndex);
-    const handle = sizeClass.free.length > 0 ? sizeClass.free.pop()! : (this.borrow(classIndex) ?? this.carve(sizeClass, classIndex));
+    const handle = sizeClass.free.length > 0 ? sizeClass.free.pop() : (this.borrow(classIndex) ?? this.carve(sizeClass, classIndex));
     this.lengthOf[handle] = length;
     this.used += this.classes[this.classOf[handle]]!.cellBytes;
     return handle;
@@ -170,19 +170,13 @@ export class StringSlab {
 
   /** Returns the cells held before `mark` (a heldMark) to their free lists. */
   releaseHeld(mark: number): void {
-    const end = Math.min(this.held.length, this.heldHead + mark - (this.heldTotal - (this.held.length - this.heldHead)));
-    for (let i = this.heldHead; i < end; i++) {
-      const sizeClass = this.classes[this.classOf[this.held[i]]]!;
-      sizeClass.free.push(this.held[i]);
+    // The queue holds the cells held since mark heldTotal - held.length, oldest first.
+    const held = this.held;
+    for (let count = Math.min(held.length, mark - (this.heldTotal - held.length)); count > 0; count--) {
+      const handle = held.shift();
+      const sizeClass = this.classes[this.classOf[handle]]!;
+      sizeClass.free.push(handle);
       this.heldCellBytes -= sizeClass.cellBytes;
-    }
-    this.heldHead = Math.max(this.heldHead, end);
-    if (this.heldHead === this.held.length) {
-      this.held.length = 0;
-      this.heldHead = 0;
-    } else if (this.heldHead >= 1024 && this.heldHead * 2 >= this.held.length) {
-      this.held.splice(0, this.heldHead);
-      this.heldHead = 0;
     }
   }
 
@@ -199,7 +193,7 @@ export class StringSlab {
   }
 
   private createClass(classIndex: number): SizeClass {
-    const sizeClass: SizeClass = { cellBytes: cellBytes(classIndex), free: [], page: -1, nextOffset: 0, pageEnd: 0, nextPageCells: FIRST_PAGE_CELLS };
+    const sizeClass: SizeClass = { cellBytes: cellBytes(classIndex), free: new HandleStack(), page: -1, nextOffset: 0, pageEnd: 0, nextPageCells: FIRST_PAGE_CELLS };
     this.classes[classIndex] = sizeClass;
     return sizeClass;
   }
