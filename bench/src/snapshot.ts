@@ -25,7 +25,10 @@ import { megabytes, printTable, ratio } from './table.js';
  * other, each with a fresh --dir.
  *
  * Everything shares one machine: the load generator, the server, Redis's fork child and this
- * process. The CPU used by anything else meanwhile is reported, as a noise indicator.
+ * process. The CPU used by anything else meanwhile is reported, as a noise indicator, and
+ * understudy-server runs with a probe (loop-delay-probe.ts) that reports its event loop's
+ * longest delay all along, so that the stall during the snapshot can be set beside the stall
+ * the same load gives without one.
  * BENCH_SNAPSHOT_KEYS sets the size (default 1,000,000); BENCH_SNAPSHOT_LOGS=dir keeps what
  * the servers printed and their dump files; BENCH_SNAPSHOT_NODE_ARGS passes flags to node for
  * understudy-server (e.g. --trace-gc); BENCH_SNAPSHOT_ONLY=understudy measures ours alone.
@@ -590,6 +593,10 @@ interface ServerFigures {
   afterRps: number;
   pingAfterMs: number;
   afterMs: number;
+  /** The server's longest event-loop delay before, during and after BGSAVE (probe; understudy only). */
+  loopDelayBeforeMs: number;
+  loopDelayDuringMs: number;
+  loopDelayAfterMs: number;
   peakParent: number;
   peakTotal: number;
   pingBaselineMs: number;
@@ -653,11 +660,35 @@ function warnings(log: string): string[] {
 
 /** Flags for node when it runs understudy-server (V8 flags such as --trace-gc, which NODE_OPTIONS refuses). */
 const NODE_ARGS = (process.env.BENCH_SNAPSHOT_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+/** Prints understudy-server's event-loop delay all along (see loop-delay-probe.ts). */
+const LOOP_DELAY_PROBE = new URL('./loop-delay-probe.js', import.meta.url).href;
+const LOOP_DELAY_LINE = /^bench-loop-delay at=(\d+) max_us=(\d+)$/gm;
+const LOOP_DELAY_WINDOW_MS = 100;
 
 async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
-  const server = kind === 'redis-server' ? await startRedis(['--dir', dir]) : await startUnderstudy(['--dir', dir, '--save', ''], { nodeArgs: NODE_ARGS });
+  const server =
+    kind === 'redis-server' ? await startRedis(['--dir', dir]) : await startUnderstudy(['--dir', dir, '--save', ''], { nodeArgs: [...NODE_ARGS, '--import', LOOP_DELAY_PROBE] });
   track(server.process);
   return server;
+}
+
+/**
+ * The longest event-loop delay the probe saw in [from, to] (performance.now() times), NaN
+ * without probe lines (redis-server). A probe line covers the 100 ms before it was printed:
+ * `overlapping` counts every line that may include part of the window (for the snapshot),
+ * otherwise only lines wholly inside it (for the load alone, which must not be credited with
+ * a stall at the start of BGSAVE).
+ */
+function probedLoopDelay(output: string, from: number, to: number, overlapping: boolean): number {
+  const first = performance.timeOrigin + from + (overlapping ? 0 : LOOP_DELAY_WINDOW_MS);
+  const last = performance.timeOrigin + to + (overlapping ? LOOP_DELAY_WINDOW_MS : 0);
+  let max = NaN;
+  for (const [, at, usec] of output.matchAll(LOOP_DELAY_LINE)) {
+    const when = Number(at);
+    if (when < first || when > last) continue;
+    max = Number.isNaN(max) ? Number(usec) / 1000 : Math.max(max, Number(usec) / 1000);
+  }
+  return max;
 }
 
 /** Restarts a server on its dump file; the time from spawn until PING answers PONG (not -LOADING). */
@@ -733,6 +764,8 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
 
         const load = new OverwriteLoad(server.port, strings);
         const monitor = await Monitor.start(server.port, pid);
+        /** Before, during and after BGSAVE, for the probe's lines, which come a little later. */
+        let windows: [number, number][] = [];
         const benchDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
         const loadStart = performance.now();
         try {
@@ -759,6 +792,11 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
           await sleep(Math.min(AFTER_MAX_MS, bgsaveEnd - bgsaveStart));
           load.check();
           const afterEnd = performance.now();
+          windows = [
+            [baselineStart, bgsaveStart],
+            [bgsaveStart, bgsaveEnd],
+            [afterStart, afterEnd],
+          ];
           const baselineCpu = othersShare(cpuBaseline, cpuStart, bgsaveStart - baselineStart);
           const duringCpu = othersShare(cpuStart, cpuEnd, bgsaveEnd - bgsaveStart);
           const peakDuring = monitor.peakRss(bgsaveStart, bgsaveEnd);
@@ -777,6 +815,9 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
             afterRps: monitor.throughput(afterStart, afterEnd),
             pingAfterMs: monitor.maxPing(afterStart, afterEnd).latency,
             afterMs: afterEnd - afterStart,
+            loopDelayBeforeMs: NaN,
+            loopDelayDuringMs: NaN,
+            loopDelayAfterMs: NaN,
             peakParent: peakDuring.parent,
             peakTotal: peakDuring.total,
             pingBaselineMs: monitor.maxPing(baselineStart, bgsaveStart).latency,
@@ -800,6 +841,8 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
         figures.stats = await info(control, 'stats');
         if (figures.persistence.get('rdb_last_bgsave_status') !== 'ok') throw new Error(`${kind}: BGSAVE failed: ${server.output().slice(-2000)}`);
         figures.fileBytes = statSync(join(dir, 'dump.rdb')).size;
+        // The INFO round trips above took longer than a probe window: its last line is out.
+        [figures.loopDelayBeforeMs, figures.loopDelayDuringMs, figures.loopDelayAfterMs] = windows.map(([from, to], i) => probedLoopDelay(server.output(), from, to, i === 1));
       } finally {
         control.close();
       }
@@ -847,6 +890,7 @@ function printOursAlone(ours: ServerFigures): void {
       ['snapshot_longest_slice_usec', usecAsMs(ours.persistence, 'snapshot_longest_slice_usec')],
       ['snapshot_peak_buffer_bytes', megabytes(numberField(ours.persistence, 'snapshot_peak_buffer_bytes'))],
       ['max PING latency before / during / after', `${ms(ours.pingBaselineMs)} / ${ms(ours.pingDuringMs)} / ${ms(ours.pingAfterMs)}`],
+      ['event-loop max delay before / during / after (probe)', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
       ['  sent at, from BGSAVE', seconds(ours.pingDuringAtMs)],
       ['load throughput during / without', ratio(ours.duringRps, withoutRps(ours))],
       ['lowest 250 ms window during snapshot', rps(ours.lowestRps)],
@@ -899,6 +943,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         ['max PING latency without snapshot (before)', ms(redis.pingBaselineMs), ms(ours.pingBaselineMs)],
         ['max PING latency without snapshot (after, as long)', ms(redis.pingAfterMs), ms(ours.pingAfterMs)],
         ['max PING latency during snapshot', ms(redis.pingDuringMs), ms(ours.pingDuringMs)],
+        ['server event-loop max delay before / during / after (probe)', 'n/a', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
         ['  sent at, from BGSAVE', seconds(redis.pingDuringAtMs), seconds(ours.pingDuringAtMs)],
         ['PINGs answered during snapshot', String(redis.pings), String(ours.pings)],
         ["bench client's own max loop delay meanwhile", ms(redis.benchLoopDelayMs), ms(ours.benchLoopDelayMs)],
@@ -936,7 +981,8 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
       {
         name: '(2) longest event-loop stall (server)',
         redis: `${usecAsMs(redis.stats, 'latest_fork_usec')} (fork)`,
-        ours: ms(loopDelayMs),
+        // Beside it, what the same load gives without a snapshot: the machine's own share.
+        ours: `${ms(loopDelayMs)} (load alone ${ms(Math.max(ours.loopDelayBeforeMs, ours.loopDelayAfterMs))})`,
         ratio: '',
         target: `<= ${TARGET_STALL_MS} ms`,
         met: loopDelayMs <= TARGET_STALL_MS,
