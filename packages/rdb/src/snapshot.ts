@@ -122,9 +122,8 @@ const HELD_CELL_BUDGET = 16 * 1024 * 1024;
  * (collections copy their arrays of pointers, never the element bytes) queued for the walk.
  * Keys created later are never written. The walk visits every database's slots in time
  * slices, yielding to the event loop between slices, and pauses while the encoder (LZF and
- * CRC64 on a worker thread) or a sink is full. Long strings the walk reaches go to the worker
- * as references to their slab cells, which it copies from; freed cells are not reused until it
- * has. Long strings captured before a change are copied into the output instead. Memory
+ * CRC64 on a worker thread) or a sink is full. Long strings reach the worker as references
+ * to their slab cells, which it copies from; freed cells are not reused until it has. Memory
  * beyond the dataset is the bytes waiting to be encoded or written, queued copies, and freed
  * cells held for the worker.
  *
@@ -290,14 +289,14 @@ export class Snapshot implements SnapshotObserver {
 
   /**
    * Writes the record of a value kept in the slab, a long string or a packed value: as a
-   * reference to its cell when the encoder copies cells and `byReference`, otherwise from the
-   * cell's bytes. False for any other value.
+   * reference to its cell when the encoder copies cells, otherwise from the cell's bytes.
+   * False for any other value.
    */
-  private writeSlabValue(db: Database, dbIndex: number, slot: number, byReference: boolean): boolean {
+  private writeSlabValue(db: Database, dbIndex: number, slot: number): boolean {
     const cell = this.cell;
     // Past the budget (the worker is starved of CPU), strings are copied here instead, so that
     // the cells held for it stop growing.
-    if (byReference && this.pageBase !== null && this.heldBytes <= HELD_CELL_BUDGET && db.locateStored(slot, cell) && cell[2] < CELL_STRING_LIMIT) {
+    if (this.pageBase !== null && this.heldBytes <= HELD_CELL_BUDGET && db.locateStored(slot, cell) && cell[2] < CELL_STRING_LIMIT) {
       writeCellRecord(this.writer, db.key(slot), db.packedFormat(slot), this.pageBase[dbIndex] + cell[0], cell[1], cell[2], db.expireAt(slot));
       return true;
     }
@@ -314,14 +313,9 @@ export class Snapshot implements SnapshotObserver {
     const current = this.inProgress;
     if (current === null) {
       // A value kept in the slab, between records, is written out at once, no value made for it.
-      // Its bytes are copied rather than referred to: the change usually frees the cell next,
-      // and a referred cell would be held, so the new value would need a cell carved from fresh
-      // pages. At the start of a snapshot under a write load nearly every write captures, and
-      // with references the page faults of that carving took 20-24% of the event loop's first
-      // second (measured with perf in the snapshot benchmark); copying 800 bytes costs far less.
       const dbIndex = this.active!.databases.indexOf(db);
       this.select(dbIndex);
-      if (this.writeSlabValue(db, dbIndex, slot, false)) {
+      if (this.writeSlabValue(db, dbIndex, slot)) {
         this.progress.keysCapturedAhead++;
         this.progress.keysWritten++;
         this.notePeak();
@@ -469,7 +463,7 @@ export class Snapshot implements SnapshotObserver {
       const slot = --cursor.position;
       if (!db.needsSnapshot(slot, epoch)) continue;
       this.select(index);
-      if (this.writeSlabValue(db, index, slot, true)) {
+      if (this.writeSlabValue(db, index, slot)) {
         // A long string or a packed value, by reference or from its bytes: no value made for it.
         db.claim(slot, epoch);
       } else {
