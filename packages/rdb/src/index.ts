@@ -14,5 +14,6 @@ export { frozenSource, liveSource, type RecordSource } from './record-source.js'
 export { type SaveOptions, type SaveResult, saveSync } from './save.js';
 export { FileSink, type SnapshotSink, StreamSink, syncDirectory, WorkerFileSink } from './sinks.js';
 export { Snapshot, type SnapshotOptions, type SnapshotProgress } from './snapshot.js';
+export { warmUpSnapshots } from './snapshot-warm-up.js';
 export { RdbWriter } from './writer.js';
 export { decodeZiplist, decodeZipmap, encodeZiplist, encodeZipmap } from './ziplist.js';

@@ -13,6 +13,7 @@ import { RecordEncoder } from './record-encoder.js';
 import { liveSource } from './record-source.js';
 import { FileSink, type SnapshotSink, StreamSink, WorkerFileSink } from './sinks.js';
 import { Snapshot, type SnapshotOptions } from './snapshot.js';
+import { warmUpSnapshots } from './snapshot-warm-up.js';
 import { RdbWriter } from './writer.js';
 
 /**
@@ -277,6 +278,20 @@ describe('backpressure and sinks', () => {
     expect(backings.length).toBeGreaterThan(300);
     expect([...chunks].every((buffer) => buffer instanceof SharedArrayBuffer)).toBe(true);
     expect(chunks.size).toBeLessThan(100);
+    expect(datasetDigest(parseFile(Buffer.concat(received)))).toBe(datasetDigest(session.keyspace));
+  });
+
+  it('warms up on the worker with every kind of key and captures, and leaves it to the next snapshot', async () => {
+    const progress = await warmUpSnapshots();
+    // Three changes and a deletion before the walk reached them: the capture path ran too.
+    expect(progress.keysCapturedAhead).toBe(4);
+    expect(progress.keysWritten).toBe(progress.keysTotal);
+    expect(progress.keysTotal).toBeGreaterThan(10);
+    const session = new EngineSession();
+    for (let i = 0; i < 2000; i++) session.run('SET', `key:${i}`, 'x'.repeat(100) + i);
+    session.run('HSET', 'hash', 'f', 'v');
+    const received: Buffer[] = [];
+    await new Snapshot(session.keyspace, [releasingSink((chunk) => received.push(Buffer.from(chunk)))], { compression: true, checksum: true, aux: [] }).run();
     expect(datasetDigest(parseFile(Buffer.concat(received)))).toBe(datasetDigest(session.keyspace));
   });
 

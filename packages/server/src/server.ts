@@ -13,7 +13,7 @@ import {
   RedisError,
 } from '@understudy/engine';
 import { ProtocolError } from '@understudy/protocol';
-import { removeQuietly, startEncoderWorker } from '@understudy/rdb';
+import { removeQuietly, startEncoderWorker, warmUpSnapshots } from '@understudy/rdb';
 import { BlockingRegistry } from './blocking.js';
 import { Client } from './client.js';
 import { serverCommands } from './commands/index.js';
@@ -137,6 +137,11 @@ export class Server implements PersistenceHost {
 
   async start(): Promise<void> {
     process.chdir(this.config.get('dir'));
+    // Before the load, while the process is small: the worker starts a helper process (see
+    // startEncoderWorker). The warm-up uses the worker, which takes one snapshot at a time,
+    // so it finishes before any client can ask for one.
+    startEncoderWorker();
+    await warmUpSnapshots();
     const port = this.config.get('port');
     if (port !== 0) {
       for (const address of this.config.get('bind')) await this.listeners.listenTcp(address, port, this.config.get('tcp-backlog'));
@@ -147,9 +152,6 @@ export class Server implements PersistenceHost {
     if (pidfile !== '') writeFileSync(pidfile, `${process.pid}\n`);
     this.startCron();
     this.log.info({ port }, 'Server initialized');
-    // Before the load, while the process is small: the worker starts a helper process (see
-    // startEncoderWorker).
-    startEncoderWorker();
     // Clients may connect while the dataset loads; they get -LOADING until it is in.
     await this.persistence.loadAtStartup();
     serveWithSerialScavenges();
