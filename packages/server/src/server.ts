@@ -139,9 +139,10 @@ export class Server implements PersistenceHost {
     process.chdir(this.config.get('dir'));
     // Before the load, while the process is small: the worker starts a helper process (see
     // startEncoderWorker). The warm-up uses the worker, which takes one snapshot at a time,
-    // so it finishes before any client can ask for one.
+    // so it finishes before any client can ask for one. A failure only costs the warm-up:
+    // the server can serve, and BGSAVE reports its own errors.
     startEncoderWorker();
-    await warmUpSnapshots();
+    await warmUpSnapshots().catch((error: unknown) => this.log.warn({ err: error }, 'Snapshot warm-up failed'));
     const port = this.config.get('port');
     if (port !== 0) {
       for (const address of this.config.get('bind')) await this.listeners.listenTcp(address, port, this.config.get('tcp-backlog'));
