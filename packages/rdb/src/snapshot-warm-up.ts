@@ -1,5 +1,5 @@
 import { HashValue, Keyspace, ListValue, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
-import type { SnapshotSink } from './sinks.js';
+import { releasingSink } from './sinks.js';
 import { Snapshot, type SnapshotProgress } from './snapshot.js';
 
 /** Elements of the collections past their compact forms, and of the list written in steps. */
@@ -22,7 +22,7 @@ export function warmUpSnapshots(): Promise<SnapshotProgress> {
   const db = keyspace.db(0);
   const values = sampleValues();
   values.forEach((value, i) => db.add(`key:${i}`, value, i === 0 ? Date.now() + 3_600_000 : undefined));
-  const snapshot = new Snapshot(keyspace, [discardingSink()], { compression: true, checksum: true, aux: [['redis-ver', '7.0.15']] });
+  const snapshot = new Snapshot(keyspace, [releasingSink()], { compression: true, checksum: true, aux: [['redis-ver', '7.0.15']] });
   const done = snapshot.run();
   // The walk starts in a later turn: these keys are changed before it reaches them.
   db.set('key:0', 'warm-up');
@@ -52,17 +52,4 @@ function sampleValues(): RedisValue[] {
     values.push(hash, ints, strings, zset);
   }
   return values;
-}
-
-function discardingSink(): SnapshotSink {
-  return {
-    write(_chunk, release) {
-      release();
-      return true;
-    },
-    drained: () => Promise.resolve(),
-    bufferedBytes: 0,
-    finish: () => Promise.resolve(),
-    abort: () => undefined,
-  };
 }

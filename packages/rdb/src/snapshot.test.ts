@@ -11,7 +11,7 @@ import { expiries, parseFile } from './test-support.js';
 import { startEncoderWorker } from './chunk-encoder.js';
 import { RecordEncoder } from './record-encoder.js';
 import { liveSource } from './record-source.js';
-import { FileSink, type SnapshotSink, StreamSink, WorkerFileSink } from './sinks.js';
+import { FileSink, releasingSink, type SnapshotSink, StreamSink, WorkerFileSink } from './sinks.js';
 import { Snapshot, type SnapshotOptions } from './snapshot.js';
 import { warmUpSnapshots } from './snapshot-warm-up.js';
 import { RdbWriter } from './writer.js';
@@ -23,21 +23,6 @@ import { RdbWriter } from './writer.js';
  */
 
 const T0 = 1_700_000_000_000;
-
-/** A sink that takes every chunk at once, as a file or a fast socket would, and shows it to `see`. */
-function releasingSink(see: (chunk: Buffer) => void = () => undefined): SnapshotSink {
-  return {
-    write(chunk, release) {
-      see(chunk);
-      release();
-      return true;
-    },
-    drained: () => Promise.resolve(),
-    bufferedBytes: 0,
-    finish: () => Promise.resolve(),
-    abort: () => undefined,
-  };
-}
 
 /** Every byte that reached the sink, released at a random pace (a slow replica or disk). */
 class SlowSink extends Writable {
