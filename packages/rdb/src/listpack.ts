@@ -146,8 +146,12 @@ class ListpackBuilder {
     }
     if (!Number.isSafeInteger(m)) return false;
     let magnitude = Math.abs(m);
+    // Below 2^31 the digits come from int32 arithmetic: a double % is a call to fmod, and the
+    // scores of most sorted sets take this path, two divisions per digit.
+    const small = magnitude <= 0x7fffffff;
     let digits = 0;
-    for (let rest = magnitude; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+    if (small) for (let rest = magnitude; rest > 0; rest = (rest / 10) | 0) digits++;
+    else for (let rest = magnitude; rest >= 1; rest = Math.floor(rest / 10)) digits++;
     // Sign, "0." when all digits are decimals, leading zeros of the fraction, the point.
     const wholeDigits = Math.max(1, digits - k);
     const length = (m < 0 ? 1 : 0) + wholeDigits + 1 + k;
@@ -156,16 +160,31 @@ class ListpackBuilder {
     const start = this.at;
     out[start] = 0x80 | length;
     let at = start + 1 + length;
-    for (let i = 0; i < k; i++) {
-      const digit = magnitude % 10;
-      out[--at] = 0x30 + digit;
-      magnitude = (magnitude - digit) / 10;
-    }
-    out[--at] = 0x2e;
-    for (let i = 0; i < wholeDigits; i++) {
-      const digit = magnitude % 10;
-      out[--at] = 0x30 + digit;
-      magnitude = (magnitude - digit) / 10;
+    if (small) {
+      let rest = magnitude | 0;
+      for (let i = 0; i < k; i++) {
+        const next = (rest / 10) | 0;
+        out[--at] = 0x30 + rest - next * 10;
+        rest = next;
+      }
+      out[--at] = 0x2e;
+      for (let i = 0; i < wholeDigits; i++) {
+        const next = (rest / 10) | 0;
+        out[--at] = 0x30 + rest - next * 10;
+        rest = next;
+      }
+    } else {
+      for (let i = 0; i < k; i++) {
+        const digit = magnitude % 10;
+        out[--at] = 0x30 + digit;
+        magnitude = (magnitude - digit) / 10;
+      }
+      out[--at] = 0x2e;
+      for (let i = 0; i < wholeDigits; i++) {
+        const digit = magnitude % 10;
+        out[--at] = 0x30 + digit;
+        magnitude = (magnitude - digit) / 10;
+      }
     }
     if (m < 0) out[--at] = 0x2d;
     this.ended(start, start + 1 + length);
@@ -183,6 +202,13 @@ class ListpackBuilder {
 const MAX_FRACTION_DIGITS = 6;
 
 const builder = new ListpackBuilder();
+
+/**
+ * The builder encodeListpack uses, for callers that add entries straight from a value instead
+ * of collecting them into an array first: begin(), entries, then finish() before anything else
+ * uses it.
+ */
+export const listpackBuilder: Pick<ListpackBuilder, 'begin' | 'entry' | 'score' | 'finish'> = builder;
 
 /**
  * Encodes strings into a listpack blob. The result is a view of a buffer reused by the next
@@ -237,6 +263,10 @@ function writeInteger(out: Buffer, at: number, value: number, text: string): num
 }
 
 function writeBacklen(out: Buffer, at: number, length: number): number {
+  if (length <= 127) {
+    out[at] = length;
+    return at + 1;
+  }
   const size = backlenSize(length);
   // Most significant 7-bit group first, every byte after the first flagged with bit 7.
   for (let i = size - 1; i >= 0; i--) {

@@ -1,7 +1,7 @@
-import { NO_EXPIRY, type PackedFormat, type RedisValue } from '@understudy/engine';
+import { HashValue, ListValue, NO_EXPIRY, type PackedFormat, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
 import { Opcode, QuicklistContainer, RdbType } from './format.js';
 import { encodeIntset } from './intset.js';
-import { encodeListpack, encodeScoredListpack, listpackEntryBound } from './listpack.js';
+import { encodeListpack, encodeScoredListpack, listpackBuilder, listpackEntryBound } from './listpack.js';
 import { liveSource, type RecordSource } from './record-source.js';
 import { RdbWriter } from './writer.js';
 
@@ -169,7 +169,69 @@ export function writeRecord(writer: RdbWriter, key: string, value: RedisValue, e
     writer.string(value);
     return;
   }
+  if (writeCompactRecord(writer, key, value, expireAt)) return;
   new RecordEncoder(writer, key, liveSource(value), expireAt).step();
+}
+
+/**
+ * The records of small collections, the bulk of a snapshot's records after strings, straight
+ * from the value: the same bytes as RecordEncoder's, without the source, its closures and the
+ * arrays of elements it collects, which cost the walk time and the young generation garbage.
+ * False for values it leaves to RecordEncoder (intsets, large values, lists over one node).
+ */
+function writeCompactRecord(writer: RdbWriter, key: string, value: Exclude<RedisValue, string>, expireAt: number): boolean {
+  const listpack = listpackBuilder;
+  if (value instanceof HashValue) {
+    if (!value.isListpack) return false;
+    writeRecordHeader(writer, RdbType.hashListpack, key, expireAt);
+    listpack.begin();
+    for (let i = 0; i < value.size; i++) {
+      listpack.entry(value.fieldAt(i));
+      listpack.entry(value.valueAt(i));
+    }
+    writer.blob(listpack.finish(false));
+    return true;
+  }
+  if (value instanceof ZSetValue) {
+    if (!value.isListpack) return false;
+    writeRecordHeader(writer, RdbType.zsetListpack, key, expireAt);
+    listpack.begin();
+    if (value.size > 0) value.order.visit(0, value.size - 1, addScoredEntry);
+    writer.blob(listpack.finish(false));
+    return true;
+  }
+  if (value instanceof ListValue) {
+    const size = value.length;
+    if (size > SMALL_RECORD_ELEMENTS) return false;
+    let bytes = 0;
+    for (let i = 0; i < size; i++) bytes += listpackEntryBound(value.at(i));
+    // One node holds them all when RecordEncoder's sizing would not start a second.
+    if (bytes > LIST_NODE_BYTES && size > 1) return false;
+    writeRecordHeader(writer, RdbType.listQuicklist2, key, expireAt);
+    writer.length(1);
+    writer.length(QuicklistContainer.packed);
+    listpack.begin();
+    for (let i = 0; i < size; i++) listpack.entry(value.at(i));
+    writer.blob(listpack.finish(false));
+    return true;
+  }
+  if (value instanceof SetValue) {
+    if (value.isIntset || value.size > SMALL_RECORD_ELEMENTS) return false;
+    writeRecordHeader(writer, RdbType.set, key, expireAt);
+    writer.length(value.size);
+    for (let i = 0; i < value.size; i++) writer.string(value.memberAt(i));
+    return true;
+  }
+  return false;
+}
+
+/** Collections this small are written by writeCompactRecord in one go. */
+const SMALL_RECORD_ELEMENTS = 128;
+
+/** A sorted set's listpack in rank order, from ScoreIndex.visit: member, then score. */
+function addScoredEntry(score: number, member: string): void {
+  listpackBuilder.entry(member);
+  listpackBuilder.score(score);
 }
 
 /**

@@ -101,8 +101,8 @@ const RECORDS_BETWEEN_CLOCK_READS = 32;
  */
 const COLD_RECORDS = 50_000;
 const LONG_SLICE_MS = 4;
-/** Lists this short are written at once when captured, like the compact encodings. */
-const SMALL_LIST = 128;
+/** Lists and hash-table sets this short are written at once, like the compact encodings. */
+const SMALL_COLLECTION = 128;
 const MAX_LONG_SLICES = 10_000;
 /** A slice also ends once this much output waits for the sinks, to keep what is held small. */
 const SLICE_BYTES = 256 * 1024;
@@ -615,11 +615,11 @@ export class Snapshot implements SnapshotObserver {
   }
 }
 
-/** Values written in one step as soon as they are captured: strings and the compact encodings. */
+/** Values written in one go, by the walk or as soon as they are captured: strings and the compact encodings. */
 function isSmall(value: RedisValue): boolean {
   if (typeof value === 'string') return true;
-  if (value instanceof ListValue) return value.length <= SMALL_LIST;
-  if (value instanceof SetValue) return value.isIntset;
+  if (value instanceof ListValue) return value.length <= SMALL_COLLECTION;
+  if (value instanceof SetValue) return value.isIntset || value.size <= SMALL_COLLECTION;
   return value.isListpack;
 }
 
