@@ -225,8 +225,8 @@ function writeCompactRecord(writer: RdbWriter, key: string, value: Exclude<Redis
   return false;
 }
 
-/** Collections this small are written by writeCompactRecord in one go. */
-const SMALL_RECORD_ELEMENTS = 128;
+/** Lists and hash-table sets this small are written by writeCompactRecord in one go. */
+export const SMALL_RECORD_ELEMENTS = 128;
 
 /** A sorted set's listpack in rank order, from ScoreIndex.visit: member, then score. */
 function addScoredEntry(score: number, member: string): void {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type ActiveSnapshot, type Database, type Keyspace, ListValue, type RedisValue, SetValue, type SnapshotObserver } from '@understudy/engine';
 import { type ChunkEncoder, InlineEncoder, WorkerEncoder } from './chunk-encoder.js';
 import { Opcode, writeFileHeader } from './format.js';
-import { RecordEncoder, writeCellRecord, writeRecord, writeStoredRecord } from './record-encoder.js';
+import { RecordEncoder, SMALL_RECORD_ELEMENTS, writeCellRecord, writeRecord, writeStoredRecord } from './record-encoder.js';
 import { frozenSource, liveSource, type RecordSource, sourceElements } from './record-source.js';
 import { type SnapshotSink, WorkerFileSink } from './sinks.js';
 import { CELL_STRING_LIMIT, ChunkPool, RdbWriter } from './writer.js';
@@ -101,8 +101,6 @@ const RECORDS_BETWEEN_CLOCK_READS = 32;
  */
 const COLD_RECORDS = 50_000;
 const LONG_SLICE_MS = 4;
-/** Lists and hash-table sets this short are written at once, like the compact encodings. */
-const SMALL_COLLECTION = 128;
 const MAX_LONG_SLICES = 10_000;
 /** A slice also ends once this much output waits for the sinks, to keep what is held small. */
 const SLICE_BYTES = 256 * 1024;
@@ -615,11 +613,14 @@ export class Snapshot implements SnapshotObserver {
   }
 }
 
-/** Values written in one go, by the walk or as soon as they are captured: strings and the compact encodings. */
+/**
+ * Values written in one go, by the walk or as soon as they are captured: strings, the compact
+ * encodings, and lists and hash-table sets that writeRecord writes in one go too.
+ */
 function isSmall(value: RedisValue): boolean {
   if (typeof value === 'string') return true;
-  if (value instanceof ListValue) return value.length <= SMALL_COLLECTION;
-  if (value instanceof SetValue) return value.isIntset || value.size <= SMALL_COLLECTION;
+  if (value instanceof ListValue) return value.length <= SMALL_RECORD_ELEMENTS;
+  if (value instanceof SetValue) return value.isIntset || value.size <= SMALL_RECORD_ELEMENTS;
   return value.isListpack;
 }
 
