@@ -160,27 +160,19 @@ class ListpackBuilder {
     const start = this.at;
     out[start] = 0x80 | length;
     let at = start + 1 + length;
+    // Digits from the last one, the point after the k decimals.
+    const count = k + wholeDigits;
     if (small) {
       let rest = magnitude | 0;
-      for (let i = 0; i < k; i++) {
-        const next = (rest / 10) | 0;
-        out[--at] = 0x30 + rest - next * 10;
-        rest = next;
-      }
-      out[--at] = 0x2e;
-      for (let i = 0; i < wholeDigits; i++) {
+      for (let i = 0; i < count; i++) {
+        if (i === k) out[--at] = 0x2e;
         const next = (rest / 10) | 0;
         out[--at] = 0x30 + rest - next * 10;
         rest = next;
       }
     } else {
-      for (let i = 0; i < k; i++) {
-        const digit = magnitude % 10;
-        out[--at] = 0x30 + digit;
-        magnitude = (magnitude - digit) / 10;
-      }
-      out[--at] = 0x2e;
-      for (let i = 0; i < wholeDigits; i++) {
+      for (let i = 0; i < count; i++) {
+        if (i === k) out[--at] = 0x2e;
         const digit = magnitude % 10;
         out[--at] = 0x30 + digit;
         magnitude = (magnitude - digit) / 10;
