@@ -597,6 +597,10 @@ interface ServerFigures {
   loopDelayBeforeMs: number;
   loopDelayDuringMs: number;
   loopDelayAfterMs: number;
+  /** The same windows' longest delay of a 1 ms tick less the time the loop's thread waited for a CPU (probe). */
+  onCpuBeforeMs: number;
+  onCpuDuringMs: number;
+  onCpuAfterMs: number;
   peakParent: number;
   peakTotal: number;
   pingBaselineMs: number;
@@ -662,7 +666,7 @@ function warnings(log: string): string[] {
 const NODE_ARGS = (process.env.BENCH_SNAPSHOT_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** Prints understudy-server's event-loop delay all along (see loop-delay-probe.ts). */
 const LOOP_DELAY_PROBE = new URL('./loop-delay-probe.js', import.meta.url).href;
-const LOOP_DELAY_LINE = /^bench-loop-delay at=(\d+) max_us=(\d+)$/gm;
+const LOOP_DELAY_LINE = /^bench-loop-delay at=(\d+) max_us=(\d+)(?: on_cpu_us=(\d+))?$/gm;
 const LOOP_DELAY_WINDOW_MS = 100;
 
 async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
@@ -672,20 +676,24 @@ async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
   return server;
 }
 
+/** What a probe line says: the longest event-loop delay, or the longest less the time spent waiting for a CPU. */
+type ProbeFigure = 'delay' | 'onCpu';
+
 /**
- * The longest event-loop delay the probe saw in [from, to] (performance.now() times), NaN
- * without probe lines (redis-server). A probe line covers the 100 ms before it was printed:
+ * The longest `figure` the probe saw in [from, to] (performance.now() times), NaN without
+ * probe lines (redis-server). A probe line covers the 100 ms before it was printed:
  * `overlapping` counts every line that may include part of the window (for the snapshot),
  * otherwise only lines wholly inside it (for the load alone, which must not be credited with
  * a stall at the start of BGSAVE).
  */
-function probedLoopDelay(output: string, from: number, to: number, overlapping: boolean): number {
+function probed(output: string, figure: ProbeFigure, from: number, to: number, overlapping: boolean): number {
   const first = performance.timeOrigin + from + (overlapping ? 0 : LOOP_DELAY_WINDOW_MS);
   const last = performance.timeOrigin + to + (overlapping ? LOOP_DELAY_WINDOW_MS : 0);
   let max = NaN;
-  for (const [, at, usec] of output.matchAll(LOOP_DELAY_LINE)) {
+  for (const [, at, delayUsec, onCpuUsec] of output.matchAll(LOOP_DELAY_LINE)) {
     const when = Number(at);
-    if (when < first || when > last) continue;
+    const usec = figure === 'delay' ? delayUsec : onCpuUsec;
+    if (when < first || when > last || usec === undefined) continue;
     max = Number.isNaN(max) ? Number(usec) / 1000 : Math.max(max, Number(usec) / 1000);
   }
   return max;
@@ -818,6 +826,9 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
             loopDelayBeforeMs: NaN,
             loopDelayDuringMs: NaN,
             loopDelayAfterMs: NaN,
+            onCpuBeforeMs: NaN,
+            onCpuDuringMs: NaN,
+            onCpuAfterMs: NaN,
             peakParent: peakDuring.parent,
             peakTotal: peakDuring.total,
             pingBaselineMs: monitor.maxPing(baselineStart, bgsaveStart).latency,
@@ -842,7 +853,8 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
         if (figures.persistence.get('rdb_last_bgsave_status') !== 'ok') throw new Error(`${kind}: BGSAVE failed: ${server.output().slice(-2000)}`);
         figures.fileBytes = statSync(join(dir, 'dump.rdb')).size;
         // The INFO round trips above took longer than a probe window: its last line is out.
-        [figures.loopDelayBeforeMs, figures.loopDelayDuringMs, figures.loopDelayAfterMs] = windows.map(([from, to], i) => probedLoopDelay(server.output(), from, to, i === 1));
+        [figures.loopDelayBeforeMs, figures.loopDelayDuringMs, figures.loopDelayAfterMs] = windows.map(([from, to], i) => probed(server.output(), 'delay', from, to, i === 1));
+        [figures.onCpuBeforeMs, figures.onCpuDuringMs, figures.onCpuAfterMs] = windows.map(([from, to], i) => probed(server.output(), 'onCpu', from, to, i === 1));
       } finally {
         control.close();
       }
@@ -891,7 +903,9 @@ function printOursAlone(ours: ServerFigures): void {
       ['snapshot_peak_buffer_bytes', megabytes(numberField(ours.persistence, 'snapshot_peak_buffer_bytes'))],
       ['max PING latency before / during / after', `${ms(ours.pingBaselineMs)} / ${ms(ours.pingDuringMs)} / ${ms(ours.pingAfterMs)}`],
       ['event-loop max delay before / during / after (probe)', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
+      ['max delay less waits for a CPU before / during / after (probe)', `${ms(ours.onCpuBeforeMs)} / ${ms(ours.onCpuDuringMs)} / ${ms(ours.onCpuAfterMs)}`],
       ['  sent at, from BGSAVE', seconds(ours.pingDuringAtMs)],
+      ['load ops/s without / during snapshot (server count)', `${rps(withoutRps(ours))} / ${rps(ours.duringRps)}`],
       ['load throughput during / without', ratio(ours.duringRps, withoutRps(ours))],
       ['lowest 250 ms window during snapshot', rps(ours.lowestRps)],
       ['BGSAVE duration', seconds(ours.bgsaveMs)],
@@ -944,6 +958,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         ['max PING latency without snapshot (after, as long)', ms(redis.pingAfterMs), ms(ours.pingAfterMs)],
         ['max PING latency during snapshot', ms(redis.pingDuringMs), ms(ours.pingDuringMs)],
         ['server event-loop max delay before / during / after (probe)', 'n/a', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
+        ['max delay less waits for a CPU before / during / after (probe)', 'n/a', `${ms(ours.onCpuBeforeMs)} / ${ms(ours.onCpuDuringMs)} / ${ms(ours.onCpuAfterMs)}`],
         ['  sent at, from BGSAVE', seconds(redis.pingDuringAtMs), seconds(ours.pingDuringAtMs)],
         ['PINGs answered during snapshot', String(redis.pings), String(ours.pings)],
         ["bench client's own max loop delay meanwhile", ms(redis.benchLoopDelayMs), ms(ours.benchLoopDelayMs)],
