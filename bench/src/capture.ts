@@ -5,12 +5,13 @@ import { median, printTable } from './table.js';
 
 /**
  * What one write costs the event loop when it changes a large collection the snapshot has not
- * written yet. The snapshot writes a large value in steps of a few hundred elements, but a
- * change to it before the walk is done copies the value's arrays first (frozenSource): a
- * pointer per element, in one turn. Each command is timed with no snapshot and with one held
- * before it reaches the value (its sink never drains), beside a plain Array.slice of as many
- * elements, which is the machine's cost of the copy alone (mostly faulting in the new array's
- * pages). BENCH_CAPTURE_ELEMENTS sets the size (default 1,000,000).
+ * written yet. The snapshot writes a large value in steps of a few hundred elements; a change
+ * to it before the walk is done freezes the value (frozenSource), which from then on saves
+ * the old element of each position it changes. Each command is timed with no snapshot and
+ * with one held before it reaches the value (its sink never drains), beside a plain
+ * Array.slice of as many elements: what copying the value instead would cost, at the least
+ * (mostly faulting in the new array's pages). BENCH_CAPTURE_ELEMENTS sets the size (default
+ * 1,000,000).
  */
 
 const ROUNDS = 5;

@@ -27,6 +27,7 @@ export {
   type SnapshotObserver,
 } from './keyspace.js';
 export { parseDouble, parseInteger } from './numbers.js';
+export type { FrozenHash, FrozenList, FrozenMembers, FrozenView, FrozenZSet } from './values/frozen.js';
 export { HashValue } from './values/hash-value.js';
 export { ListValue } from './values/list-value.js';
 export type { PackedFormat } from './values/packed-format.js';

@@ -1,14 +1,14 @@
-import { HashValue, ListValue, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
+import { type FrozenView, HashValue, ListValue, type RedisValue, SetValue, ZSetValue } from '@understudy/engine';
 
 /**
  * A value as the record encoder reads it, shaped by the RDB type it is written as.
  *
  * Compact values (intsets and listpacks) are bounded by the encoding thresholds and become one
  * blob, so their elements are collected into arrays at once. Large values are read by dense
- * position: a live source reads the keyspace's value in place (the snapshot holds no copy), a
- * frozen source reads copies taken when the value was about to change. Both give the same
- * element at the same position, so an encoder half way through a live value can continue on
- * its frozen copy.
+ * position: a live source reads the keyspace's value in place, a frozen source reads the
+ * value as it was when it was about to change (through the value's frozen view: no copy).
+ * Both give the same element at the same position, so an encoder half way through a live
+ * value can continue on its frozen view.
  */
 export type RecordSource =
   | { readonly kind: 'string'; readonly value: string }
@@ -38,29 +38,37 @@ export function liveSource(value: RedisValue): RecordSource {
   return { kind: 'zset', size: value.size, member: (position) => value.memberAt(position), score: (position) => value.scoreAt(position) };
 }
 
+/** A value as it was, for a record written after it changes. */
+export interface FrozenSource {
+  readonly source: RecordSource;
+  /** The value's view the source reads, to release once written; null for a copy. */
+  readonly view: FrozenView | null;
+}
+
 /**
- * Copies what the encoder needs from a value that is about to change. Collections copy their
- * arrays of (shared) strings: a pointer per element, never the element bytes. Strings are
- * immutable, and compact values are collected into arrays by liveSource already.
+ * What the encoder needs from a value that is about to change. Large collections are frozen
+ * (they save an old element before each change, until the view is released), so this costs
+ * the same at any size. Strings are immutable, and compact values are collected into arrays
+ * by liveSource already.
  */
-export function frozenSource(value: RedisValue): RecordSource {
+export function frozenSource(value: RedisValue): FrozenSource {
   if (value instanceof ListValue) {
-    const items = value.toArray();
-    return { kind: 'list', size: items.length, item: (position) => items[position] };
+    const view = value.freeze();
+    return { source: { kind: 'list', size: view.size, item: (position) => view.at(position) }, view };
   }
   if (value instanceof SetValue && !value.isIntset) {
-    const members = value.toArray();
-    return { kind: 'set', size: members.length, member: (position) => members[position] };
+    const view = value.freeze();
+    return { source: { kind: 'set', size: view.size, member: (position) => view.memberAt(position) }, view };
   }
   if (value instanceof HashValue && !value.isListpack) {
-    const [fields, values] = value.copyEntries();
-    return { kind: 'hash', size: fields.length, field: (position) => fields[position], value: (position) => values[position] };
+    const view = value.freeze();
+    return { source: { kind: 'hash', size: view.size, field: (position) => view.fieldAt(position), value: (position) => view.valueAt(position) }, view };
   }
   if (value instanceof ZSetValue && !value.isListpack) {
-    const [members, scores] = value.copyEntries();
-    return { kind: 'zset', size: members.length, member: (position) => members[position], score: (position) => scores[position] };
+    const view = value.freeze();
+    return { source: { kind: 'zset', size: view.size, member: (position) => view.memberAt(position), score: (position) => view.scoreAt(position) }, view };
   }
-  return liveSource(value);
+  return { source: liveSource(value), view: null };
 }
 
 /** Elements a source holds (1 for a string), for progress and memory estimates. */

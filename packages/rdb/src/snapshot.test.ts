@@ -62,6 +62,16 @@ const bigMutation = fc.oneof(
   fc.constantFrom(['HSET', 'bighash', 'element-1-x', 'changed'], ['HDEL', 'bighash', 'element-2-xx'], ['PERSIST', 'bighash']),
   fc.constantFrom(['SREM', 'bigset', 'element-3-xxx'], ['SPOP', 'bigset', '100'], ['SADD', 'bigints', 'not-an-int']),
   fc.constantFrom(['ZADD', 'bigzset', '-1', 'element-4-xxxx'], ['ZREMRANGEBYRANK', 'bigzset', '0', '50']),
+  // In place, in the middle, and lists that move to a larger or smaller ring.
+  fc.constantFrom(
+    ['LINSERT', 'biglist', 'BEFORE', 'element-7-xxxxxxx', 'inserted'],
+    ['LREM', 'biglist', '0', 'element-9-xxxxxxxxx'],
+    ['RPUSH', 'biglist', ...Array.from({ length: 600 }, (_, i) => `grown-${i}`)],
+    ['LTRIM', 'biglist', '0', '20'],
+    ['HINCRBY', 'bighash', 'element-6-xxxxxx', '5'],
+    ['ZINCRBY', 'bigzset', '3', 'element-8-xxxxxxxx'],
+    ['SMOVE', 'bigset', 'elsewhere', 'element-10-xxxxxxxxxx'],
+  ),
   fc.constantFrom(['DEL', 'biglist'], ['DEL', 'bighash'], ['RENAME', 'bigset', 'moved'], ['MOVE', 'bigzset', '9'], ['EXPIRE', 'biglist', '1']),
 );
 
@@ -227,6 +237,45 @@ describe('large values are written in steps', () => {
       // A step of 512 elements of at most ~90 bytes each, plus node overheads.
       expect(largestStep, key).toBeLessThan(128 * 1024);
     }
+  });
+});
+
+describe('large values changed before the walk writes them', () => {
+  it('are frozen, not copied: the snapshot keeps only the elements that changed, and writes them as they were', async () => {
+    const session = new EngineSession();
+    session.keyspace.setTime(T0);
+    bigValues(session, 0, 20_000);
+    const expected = datasetDigest(session.keyspace);
+    // A sink that takes nothing until it is let go: the walk stops at the first chunks.
+    const held: (() => void)[] = [];
+    let holding = true;
+    const sink = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(Buffer.from(chunk));
+        if (holding) held.push(done);
+        else done();
+      },
+    });
+    const chunks: Buffer[] = [];
+    const snapshot = new Snapshot(session.keyspace, [new StreamSink(sink)], { compression: false, checksum: true, aux: [] });
+    const done = snapshot.run();
+    await eventually(() => held.length > 0, 'the sink to hold a chunk');
+    const before = snapshot.progress.peakBufferBytes;
+    for (let i = 0; i < 100; i++) {
+      session.run('HSET', 'bighash', `element-${i}-${'x'.repeat(i % 70)}`, 'changed');
+      session.run('LSET', 'biglist', String(i * 7), 'changed');
+      session.run('SREM', 'bigset', `element-${i}-${'x'.repeat(i % 70)}`);
+      session.run('ZADD', 'bigzset', '-1', `element-${i}-${'x'.repeat(i % 70)}`);
+      session.run('SADD', 'bigints', 'not-an-int', String(-i));
+    }
+    // A copy would hold a pointer per element, 20,000 of them per value; a frozen value keeps
+    // one old element per change.
+    expect(snapshot.progress.peakBufferBytes - before).toBeLessThan(64 * 1024);
+    holding = false;
+    for (const release of held.splice(0)) release();
+    await done;
+    expect(datasetDigest(parseFile(Buffer.concat(chunks)))).toBe(expected);
   });
 });
 

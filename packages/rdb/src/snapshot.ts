@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ActiveSnapshot, type Database, type Keyspace, ListValue, type RedisValue, SetValue, type SnapshotObserver } from '@understudy/engine';
+import { type ActiveSnapshot, type Database, type FrozenView, type Keyspace, ListValue, type RedisValue, SetValue, type SnapshotObserver } from '@understudy/engine';
 import { type ChunkEncoder, InlineEncoder, WorkerEncoder } from './chunk-encoder.js';
 import { Opcode, writeFileHeader } from './format.js';
 import { RecordEncoder, SMALL_RECORD_ELEMENTS, writeCellRecord, writeRecord, writeStoredRecord } from './record-encoder.js';
@@ -66,15 +66,19 @@ interface CapturedRecord {
   key: string;
   expireAt: number;
   source: RecordSource;
-  /** Rough bytes the capture keeps alive. */
+  /** The value's frozen view the source reads, or null for a copy. */
+  view: FrozenView | null;
+  /** Rough bytes a copy keeps alive (a view's are counted as it saves them). */
   bytes: number;
 }
 
 /** The record being written, possibly over several slices. */
 interface InProgress {
   encoder: RecordEncoder;
-  /** The live database it reads from, or null once it reads a captured copy. */
+  /** The live database it reads from, or null once it reads a captured value. */
   liveDb: Database | null;
+  /** The frozen view it reads, released when the record is written. */
+  view: FrozenView | null;
 }
 
 const DEFAULT_SLICE_MS = 1;
@@ -108,6 +112,8 @@ const SLICE_BYTES = 256 * 1024;
 const BUSY_GAP_MS = 0.25;
 /** Bytes a captured element keeps alive beyond its string: the copied pointer and overhead. */
 const CAPTURED_ELEMENT_BYTES = 16;
+/** Bytes an old element saved by a frozen view keeps alive beyond its string: a map entry. */
+const SAVED_ELEMENT_BYTES = 32;
 /** Freed cells held for the encoding worker, at most (about): beyond it, strings are copied. */
 const HELD_CELL_BUDGET = 16 * 1024 * 1024;
 
@@ -116,14 +122,16 @@ const HELD_CELL_BUDGET = 16 * 1024 * 1024;
  *
  * `run()` begins a keyspace snapshot epoch. From then on, a key about to change or disappear
  * that the walk has not written yet is written first, with its old value: at once when it is
- * small (a string or a compact encoding) and no record is half written, otherwise as a copy
- * (collections copy their arrays of pointers, never the element bytes) queued for the walk.
+ * small (a string or a compact encoding) and no record is half written, otherwise queued for
+ * the walk: a large collection frozen (it saves the old element of each position it changes
+ * until its record is written), anything else by reference (strings never change) or as a
+ * copy of its few elements.
  * Keys created later are never written. The walk visits every database's slots in time
  * slices, yielding to the event loop between slices, and pauses while the encoder (LZF and
  * CRC64 on a worker thread) or a sink is full. Long strings reach the worker as references
  * to their slab cells, which it copies from; freed cells are not reused until it has. Memory
- * beyond the dataset is the bytes waiting to be encoded or written, queued copies, and freed
- * cells held for the worker.
+ * beyond the dataset is the bytes waiting to be encoded or written, the old elements frozen
+ * values saved, and freed cells held for the worker.
  *
  * Large values are written a few hundred elements per step. A record is never interrupted by
  * another one. RDB lets a file select a database again, so keys of any database can follow
@@ -151,6 +159,9 @@ export class Snapshot implements SnapshotObserver {
   private readonly captured: (CapturedRecord | undefined)[] = [];
   private capturedHead = 0;
   private capturedBytes = 0;
+  /** Frozen views not yet released: each makes its value save old elements. */
+  private readonly views = new Set<FrozenView>();
+  private savedBytes = 0;
   /** Database the output has selected, -1 before the first SELECTDB. */
   private streamDb = -1;
   private lastSliceEnd = 0;
@@ -213,11 +224,13 @@ export class Snapshot implements SnapshotObserver {
       () => {
         this.keyspace.endSnapshot(active);
         this.unholdCells();
+        this.releaseViews();
         return this.progress;
       },
       (error: unknown) => {
         this.keyspace.endSnapshot(active);
         this.unholdCells();
+        this.releaseViews();
         // Replies still on their way (a worker that failed) must reach no sink.
         this.encoder.close();
         for (const sink of this.sinks) sink.abort();
@@ -236,6 +249,7 @@ export class Snapshot implements SnapshotObserver {
     this.aborted = error;
     if (this.active !== null) this.keyspace.endSnapshot(this.active);
     this.unholdCells();
+    this.releaseViews();
     for (const sink of this.sinks) sink.abort();
     this.encoder.close();
     this.wake?.();
@@ -322,8 +336,10 @@ export class Snapshot implements SnapshotObserver {
     }
     const value = db.value(slot);
     if (current !== null && current.liveDb === db && current.encoder.key === key) {
-      // The record being written in steps is about to change: carry on from a copy.
-      current.encoder.source = frozenSource(value);
+      // The record being written in steps is about to change: carry on from its frozen view.
+      const frozen = frozenSource(value);
+      current.encoder.source = frozen.source;
+      current.view = this.track(frozen.view);
       current.liveDb = null;
       return;
     }
@@ -337,9 +353,9 @@ export class Snapshot implements SnapshotObserver {
       this.notePeak();
       return;
     }
-    const source = frozenSource(value);
-    const bytes = key.length + capturedBytes(source);
-    this.captured.push({ dbIndex, key, expireAt: db.expireAt(slot), source, bytes });
+    const { source, view } = frozenSource(value);
+    const bytes = key.length + (view === null ? capturedBytes(source) : 0);
+    this.captured.push({ dbIndex, key, expireAt: db.expireAt(slot), source, view: this.track(view), bytes });
     this.capturedBytes += bytes;
     this.notePeak();
   }
@@ -452,7 +468,7 @@ export class Snapshot implements SnapshotObserver {
         const record = this.takeCaptured();
         this.capturedBytes -= record.bytes;
         this.select(record.dbIndex);
-        this.inProgress = { encoder: new RecordEncoder(this.writer, record.key, record.source, record.expireAt), liveDb: null };
+        this.inProgress = { encoder: new RecordEncoder(this.writer, record.key, record.source, record.expireAt), liveDb: null, view: record.view };
         continue;
       }
       if (db === null) return;
@@ -473,7 +489,7 @@ export class Snapshot implements SnapshotObserver {
         } else {
           const encoder = new RecordEncoder(this.writer, db.key(slot), liveSource(value), db.expireAt(slot));
           if (!encoder.step(ELEMENTS_PER_STEP)) {
-            this.inProgress = { encoder, liveDb: db };
+            this.inProgress = { encoder, liveDb: db, view: null };
             continue;
           }
           db.claim(slot, epoch);
@@ -506,11 +522,27 @@ export class Snapshot implements SnapshotObserver {
   /** A record is complete: a live one marks its key done, so a later change does not capture it. */
   private finishRecord(record: InProgress, epoch: number): void {
     this.inProgress = null;
+    if (record.view !== null) {
+      record.view.release();
+      this.views.delete(record.view);
+    }
     if (record.liveDb !== null) {
       const slot = record.liveDb.peek(record.encoder.key);
       if (slot >= 0) record.liveDb.claim(slot, epoch);
     }
     this.progress.keysWritten++;
+  }
+
+  private track(view: FrozenView | null): FrozenView | null {
+    if (view !== null) this.views.add(view);
+    return view;
+  }
+
+  /** The snapshot is over: no value goes on saving old elements for it. */
+  private releaseViews(): void {
+    for (const view of this.views) view.release();
+    this.views.clear();
+    this.savedBytes = 0;
   }
 
   private select(dbIndex: number): void {
@@ -536,6 +568,9 @@ export class Snapshot implements SnapshotObserver {
       this.heldBatches.push({ chunks: this.chunksSent, marks: databases.map((db) => db.heldStringsMark) });
       this.heldBytes = databases.reduce((total, db) => total + db.heldStringBytes, 0);
     }
+    let saved = 0;
+    for (const view of this.views) saved += view.savedElements;
+    this.savedBytes = saved * SAVED_ELEMENT_BYTES;
     this.notePeak();
   }
 
@@ -607,7 +642,7 @@ export class Snapshot implements SnapshotObserver {
   }
 
   private notePeak(): void {
-    let buffered = this.writer.pendingBytes + this.encoder.pendingBytes + this.capturedBytes + this.heldBytes;
+    let buffered = this.writer.pendingBytes + this.encoder.pendingBytes + this.capturedBytes + this.savedBytes + this.heldBytes;
     for (const sink of this.sinks) buffered += sink.bufferedBytes;
     if (buffered > this.progress.peakBufferBytes) this.progress.peakBufferBytes = buffered;
   }

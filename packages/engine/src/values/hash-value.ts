@@ -4,11 +4,15 @@
  * outgrows the listpack limits it gains an index and, like Redis's hash table, stops keeping
  * an order: deletions move the last field into the hole.
  */
+import { type FrozenHash, PositionLog } from './frozen.js';
+
 export class HashValue {
   private fields: string[] = [];
   private values: string[] = [];
   /** Field -> position; null while the hash is listpack-encoded. */
   private index: Map<string, number> | null = null;
+  /** Old entries kept for a snapshot's view (freeze), or null. */
+  private frozen: { fields: PositionLog<string>; values: PositionLog<string> } | null = null;
 
   get size(): number {
     return this.fields.length;
@@ -31,6 +35,7 @@ export class HashValue {
   set(field: string, value: string): boolean {
     const at = this.position(field);
     if (at >= 0) {
+      this.frozen?.values.save(at);
       this.values[at] = value;
       return false;
     }
@@ -50,6 +55,13 @@ export class HashValue {
     }
     const last = this.fields.length - 1;
     this.index.delete(field);
+    const frozen = this.frozen;
+    if (frozen !== null) {
+      frozen.fields.save(at);
+      frozen.values.save(at);
+      frozen.fields.save(last);
+      frozen.values.save(last);
+    }
     if (at !== last) {
       const moved = this.fields[last];
       this.fields[at] = moved;
@@ -70,11 +82,24 @@ export class HashValue {
   }
 
   /**
-   * Copies of the field and value arrays, position for position (fieldAt/valueAt): a snapshot
-   * holds them when the hash is about to change. The strings are shared, not copied.
+   * The hash as it is now, for a snapshot that writes it while clients change it (frozen.ts).
+   * Only the hash-table form: a listpack-encoded hash is small and shifts its entries.
    */
-  copyEntries(): [fields: string[], values: string[]] {
-    return [this.fields.slice(), this.values.slice()];
+  freeze(): FrozenHash {
+    if (this.index === null) throw new Error('a listpack-encoded hash is copied, not frozen');
+    const frozen = { fields: new PositionLog(this.fields, this.fields.length), values: new PositionLog(this.values, this.values.length) };
+    this.frozen = frozen;
+    return {
+      size: frozen.fields.length,
+      get savedElements() {
+        return frozen.fields.savedCount + frozen.values.savedCount;
+      },
+      fieldAt: (position) => frozen.fields.at(position),
+      valueAt: (position) => frozen.values.at(position),
+      release: () => {
+        if (this.frozen === frozen) this.frozen = null;
+      },
+    };
   }
 
   /** Converts to the hash-table form for good, as Redis does past hash-max-listpack-*. */

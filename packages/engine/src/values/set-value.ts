@@ -1,4 +1,5 @@
 import { isCanonicalInteger } from '../numbers.js';
+import { type FrozenMembers, PositionLog } from './frozen.js';
 
 /**
  * A Redis set. While every member is an integer and there are few of them it mirrors Redis's
@@ -10,6 +11,8 @@ export class SetValue {
   private members: string[] = [];
   /** Member -> position; null while intset-encoded. */
   private index: Map<string, number> | null = null;
+  /** Old members kept for a snapshot's view (freeze), or null. */
+  private frozen: PositionLog<string> | null = null;
 
   get size(): number {
     return this.members.length;
@@ -61,6 +64,8 @@ export class SetValue {
     }
     const last = this.members.length - 1;
     this.index.delete(this.members[at]);
+    this.frozen?.save(at);
+    this.frozen?.save(last);
     if (at !== last) {
       const moved = this.members[last];
       this.members[at] = moved;
@@ -76,6 +81,26 @@ export class SetValue {
   /** All members: ascending for an intset, table order otherwise. */
   toArray(): string[] {
     return this.members.slice();
+  }
+
+  /**
+   * The set as it is now, for a snapshot that writes it while clients change it (frozen.ts).
+   * Only the hash-table form: an intset is small and shifts its members.
+   */
+  freeze(): FrozenMembers {
+    if (this.index === null) throw new Error('an intset is copied, not frozen');
+    const frozen = new PositionLog(this.members, this.members.length);
+    this.frozen = frozen;
+    return {
+      size: frozen.length,
+      get savedElements() {
+        return frozen.savedCount;
+      },
+      memberAt: (position) => frozen.at(position),
+      release: () => {
+        if (this.frozen === frozen) this.frozen = null;
+      },
+    };
   }
 
   convertToTable(): void {

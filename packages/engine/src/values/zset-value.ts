@@ -1,3 +1,4 @@
+import { type FrozenZSet, PositionLog } from './frozen.js';
 import { ScoreIndex } from './score-index.js';
 
 /**
@@ -12,6 +13,8 @@ export class ZSetValue {
   private readonly positions = new Map<string, number>();
   private readonly members: string[] = [];
   private readonly scores: number[] = [];
+  /** Old entries kept for a snapshot's view (freeze), or null. */
+  private frozen: { members: PositionLog<string>; scores: PositionLog<number> } | null = null;
 
   get size(): number {
     return this.members.length;
@@ -32,6 +35,7 @@ export class ZSetValue {
       if (old !== score) {
         this.order.delete(old, member);
         this.order.insert(score, member);
+        this.frozen?.scores.save(at);
         this.scores[at] = score;
       }
       return false;
@@ -49,6 +53,13 @@ export class ZSetValue {
     this.order.delete(this.scores[at], member);
     this.positions.delete(member);
     const last = this.members.length - 1;
+    const frozen = this.frozen;
+    if (frozen !== null) {
+      frozen.members.save(at);
+      frozen.scores.save(at);
+      frozen.members.save(last);
+      frozen.scores.save(last);
+    }
     if (at !== last) {
       const moved = this.members[last];
       this.members[at] = moved;
@@ -89,15 +100,31 @@ export class ZSetValue {
     for (let i = 0; i < this.scores.length; i++) {
       if (Object.is(this.scores[i], -0)) {
         this.order.delete(-0, this.members[i]);
+        this.frozen?.scores.save(i);
         this.scores[i] = 0;
         this.order.insert(0, this.members[i]);
       }
     }
   }
 
-  /** Copies of the member and score arrays, position for position (memberAt/scoreAt). */
-  copyEntries(): [members: string[], scores: number[]] {
-    return [this.members.slice(), this.scores.slice()];
+  /**
+   * The sorted set as it is now, by position (memberAt/scoreAt), for a snapshot that writes it
+   * while clients change it (frozen.ts).
+   */
+  freeze(): FrozenZSet {
+    const frozen = { members: new PositionLog(this.members, this.members.length), scores: new PositionLog(this.scores, this.scores.length) };
+    this.frozen = frozen;
+    return {
+      size: frozen.members.length,
+      get savedElements() {
+        return frozen.members.savedCount + frozen.scores.savedCount;
+      },
+      memberAt: (position) => frozen.members.at(position),
+      scoreAt: (position) => frozen.scores.at(position),
+      release: () => {
+        if (this.frozen === frozen) this.frozen = null;
+      },
+    };
   }
 
   clone(): ZSetValue {
