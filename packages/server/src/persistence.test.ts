@@ -31,8 +31,8 @@ async function understudy(directives: string[], ready?: RegExp): Promise<Running
   return server;
 }
 
-async function redis(directives: string[]): Promise<RunningServer> {
-  const server = await startRedis(directives);
+async function redis(directives: string[], ready?: RegExp): Promise<RunningServer> {
+  const server = await startRedis(directives, ready);
   running.push(server);
   return server;
 }
@@ -138,8 +138,65 @@ describe('SAVE, BGSAVE, LASTSAVE and the save configuration answer as redis-serv
       ['CONFIG', 'SET', 'dir', '/nonexistent/dir'],
       ['CONFIG', 'SET', 'dir', '/etc/passwd'],
       ['CONFIG', 'SET', 'dir', ''],
+      ['CONFIG', 'SET', 'dbfilename', 'a\\b.rdb'],
+      ['CONFIG', 'SET', 'dbfilename', '\\'],
       ['CONFIG', 'SET', 'dbfilename', 'other.rdb'],
       ['CONFIG', 'GET', 'dbfilename'],
+    ]);
+  });
+
+  it('resolves a relative dir against the current one, as the chdir of Redis does', async () => {
+    const { theirs, ours, theirDir, ourDir } = await pair(['--enable-protected-configs', 'yes']);
+    for (const base of [theirDir, ourDir]) mkdirSync(join(base, 'sub', 'sub'), { recursive: true });
+    const commands = [
+      ['CONFIG', 'SET', 'dir', 'sub'],
+      ['CONFIG', 'SET', 'dir', 'sub'],
+      ['CONFIG', 'GET', 'dir'],
+      ['CONFIG', 'SET', 'dir', 'sub'],
+      ['CONFIG', 'SET', 'dir', '..'],
+      ['CONFIG', 'GET', 'dir'],
+    ];
+    for (const argv of commands) {
+      const [expected, actual] = await Promise.all([theirs.call(...argv), ours.call(...argv)]);
+      // mkdtemp names are all of one length, so the bulk lengths agree once the bases do.
+      expect(actual.replaceAll(ourDir, '<dir>'), argv.join(' ')).toBe(expected.replaceAll(theirDir, '<dir>'));
+    }
+  });
+
+  it('checks every CONFIG SET name before parsing any value, as Redis does', async () => {
+    const { theirs, ours } = await pair();
+    await converse(theirs, ours, [
+      ['CONFIG', 'SET', 'save', 'x', 'rdbchecksum', 'no'],
+      ['CONFIG', 'SET', 'save', 'x', 'nosuch', 'no'],
+      ['CONFIG', 'SET', 'hz', 'x', 'dir', '/tmp'],
+      ['CONFIG', 'SET', 'hz', 'x', 'hz', '5'],
+      ['CONFIG', 'SET', 'hz', '5', 'HZ', 'x'],
+      ['CONFIG', 'SET', 'nosuch', '1', 'rdbchecksum', 'no'],
+      ['CONFIG', 'SET', 'hz', 'x', 'maxclients', 'y'],
+      ['CONFIG', 'SET', 'hz', '11', 'save', 'x'],
+      ['CONFIG', 'GET', 'hz'],
+      ['CONFIG', 'SET', 'hz', '1', 'nosuch'],
+      // An alias and the name it stands for are not duplicates; the later one wins.
+      ['CONFIG', 'SET', 'hash-max-ziplist-entries', '1', 'hash-max-listpack-entries', '2'],
+      ['CONFIG', 'GET', 'hash-max-listpack-entries'],
+      ['CONFIG', 'SET', 'hash-max-ziplist-entries', '1', 'hash-max-ziplist-entries', '2'],
+    ]);
+  });
+
+  it('reads save tokens as strtoll does, an empty one as 0, as Redis does', async () => {
+    const { theirs, ours } = await pair();
+    await converse(theirs, ours, [
+      ['CONFIG', 'SET', 'save', '10 '],
+      ['CONFIG', 'GET', 'save'],
+      ['CONFIG', 'SET', 'save', '10 5 20 '],
+      ['CONFIG', 'GET', 'save'],
+      ['CONFIG', 'SET', 'save', '10 5  '],
+      ['CONFIG', 'SET', 'save', ' '],
+      ['CONFIG', 'SET', 'save', '10 +'],
+      ['CONFIG', 'SET', 'save', '10 \t7'],
+      ['CONFIG', 'GET', 'save'],
+      ['CONFIG', 'SET', 'save', '\t'],
+      ['CONFIG', 'GET', 'save'],
     ]);
   });
 
@@ -287,6 +344,39 @@ describe('DEBUG RELOAD', () => {
   });
 });
 
+describe('DEBUG RELOAD NOFLUSH on a file it cannot load', () => {
+  it('leaves the dataset as it was, where redis-server would exit or keep what it had read', async () => {
+    const dir = tempDir();
+    const server = await understudy(['--dir', dir]);
+    const client = await connect(server);
+    await fill(client, 2000, 'file');
+    expect(await client.call('SAVE')).toBe('+OK\r\n');
+    const good = readFileSync(join(dir, 'dump.rdb'));
+    expect(await client.call('FLUSHALL')).toBe('+OK\r\n');
+    await client.call('SET', 'live', '1');
+    await client.call('SET', 'file:7', 'live copy');
+    const digest = await client.call('DEBUG', 'DIGEST');
+    const loadFailed = '-ERR Error trying to load the RDB dump\r\n';
+
+    // Cut in the middle: a thousand keys read before the end is found.
+    writeFileSync(join(dir, 'dump.rdb'), good.subarray(0, Math.floor(good.length / 2)));
+    for (const options of [['NOFLUSH'], ['NOFLUSH', 'MERGE']]) {
+      expect(await client.call('DEBUG', 'RELOAD', 'NOSAVE', ...options), options.join(' ')).toBe(loadFailed);
+      expect(await client.call('DEBUG', 'DIGEST'), options.join(' ')).toBe(digest);
+    }
+
+    // A whole file holding a key the dataset has: refused without MERGE, nothing moved.
+    writeFileSync(join(dir, 'dump.rdb'), good);
+    expect(await client.call('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH')).toBe(loadFailed);
+    expect(await client.call('DEBUG', 'DIGEST')).toBe(digest);
+
+    expect(await client.call('DEL', 'file:7')).toBe(':1\r\n');
+    expect(await client.call('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH')).toBe('+OK\r\n');
+    expect(await client.call('DBSIZE')).toBe(':2001\r\n');
+    expect(await client.call('MGET', 'live', 'file:7')).toBe('*2\r\n$1\r\n1\r\n$7\r\nvalue-7\r\n');
+  });
+});
+
 describe('FLUSHALL with save rules', () => {
   it('saves the emptied dataset at once, as Redis does', async () => {
     const { theirs, ours, theirDir, ourDir } = await pair(['--save', '3600 1']);
@@ -371,6 +461,19 @@ describe('SHUTDOWN and signals', () => {
     expect(await servers[1].exited).toBe(await servers[0].exited);
   });
 
+  it('answers SHUTDOWN ABORT, repeated or mixed with other options, as Redis does', async () => {
+    const { theirs, ours } = await pair();
+    await converse(theirs, ours, [
+      ['SHUTDOWN', 'ABORT', 'ABORT'],
+      ['SHUTDOWN', 'abort', 'Abort', 'ABORT'],
+      ['SHUTDOWN', 'ABORT', 'NOW'],
+      ['SHUTDOWN', 'NOSAVE', 'ABORT'],
+      ['SHUTDOWN', 'ABORT', 'FOO'],
+      ['SHUTDOWN', 'SAVE', 'NOSAVE', 'ABORT'],
+      ['PING'],
+    ]);
+  });
+
   it('saves on SIGTERM when there are save rules', async () => {
     const dir = tempDir();
     const server = await understudy(['--dir', dir, '--save', '3600 1']);
@@ -426,6 +529,44 @@ describe('loading at startup', () => {
     expect(after.get('rdb_last_load_keys_expired')).toBe('3');
     expect(server.output()).toContain('Done loading RDB, keys loaded: 3000, keys expired: 3.');
   });
+
+  it('refuses CONFIG SET dir with -LOADING and lists loading_* fields where Redis does', async () => {
+    const source = tempDir();
+    const writer = await understudy(['--dir', source]);
+    const setup = await connect(writer);
+    await fill(setup, 6000);
+    expect(await setup.call('SAVE')).toBe('+OK\r\n');
+    const file = readFileSync(join(source, 'dump.rdb'));
+    const [theirDir, ourDir] = [tempDir(), tempDir()];
+    for (const dir of [theirDir, ourDir]) writeFileSync(join(dir, 'dump.rdb'), file);
+
+    // 1 ms per key: six seconds of loading; Redis answers clients every 1 KB it reads.
+    const slow = ['--key-load-delay', '1000', '--enable-protected-configs', 'yes'];
+    const [theirServer, ourServer] = await Promise.all([
+      redis(['--dir', theirDir, '--loading-process-events-interval-bytes', '1024', ...slow], /Server initialized/),
+      understudy(['--dir', ourDir, ...slow], /Server initialized/),
+    ]);
+    const [theirs, ours] = await Promise.all([connect(theirServer), connect(ourServer)]);
+    await converse(theirs, ours, [
+      ['CONFIG', 'SET', 'dir', '/tmp'],
+      ['CONFIG', 'SET', 'dir', '/nonexistent'],
+      ['CONFIG', 'SET', 'hz', '30', 'dir', '/tmp'],
+      ['CONFIG', 'GET', 'hz'],
+      ['CONFIG', 'SET', 'nosuch', '1', 'dir', '/tmp'],
+      ['CONFIG', 'SET', 'rdbchecksum', 'no', 'dir', '/tmp'],
+      ['CONFIG', 'SET', 'hz', '20'],
+      ['CONFIG', 'GET', 'hz'],
+    ]);
+    const [theirFields, ourFields] = await Promise.all([info(theirs), info(ours)]);
+    // Both still loading: every reply above was given during the load.
+    expect(theirFields.get('loading')).toBe('1');
+    expect(ourFields.get('loading')).toBe('1');
+    const theirNames = [...theirFields.keys()];
+    expect(theirNames.slice(-7)).toEqual(['module_fork_last_cow_size', 'loading_start_time', 'loading_total_bytes', 'loading_rdb_used_mem', 'loading_loaded_bytes', 'loading_loaded_perc', 'loading_eta_seconds']);
+    const ourNames = [...ourFields.keys()];
+    expect(ourNames.slice(0, theirNames.length)).toEqual(theirNames);
+    expect(ourNames.slice(theirNames.length).every((name) => name.startsWith('snapshot_'))).toBe(true);
+  }, 60_000);
 
   it('starts empty when there is no file', async () => {
     const server = await understudy(['--dir', tempDir()]);

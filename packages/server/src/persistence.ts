@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Database, Keyspace } from '@understudy/engine';
+import { type Database, type Keyspace, RedisError } from '@understudy/engine';
 import {
   fileSize,
   type LoadOptions,
@@ -21,6 +21,13 @@ import { NO_SNAPSHOT_FIGURES, type SnapshotFigures, SnapshotWatch } from './snap
 
 /** After a failed BGSAVE, save rules wait this long (seconds, strictly more) before trying again. */
 const BGSAVE_RETRY_DELAY = 5;
+
+/** -LOADING: what the server cannot do until the dataset it is loading at startup is in. */
+export class DatasetLoadingError extends RedisError {
+  constructor() {
+    super('Redis is loading the dataset in memory', 'LOADING');
+  }
+}
 
 /** A file that could not be loaded: where, and what was wrong. */
 export class LoadFailure extends Error {
@@ -308,22 +315,29 @@ export class RdbPersistence {
     this.host.log.info({ file: path, seconds: ((performance.now() - started) / 1000).toFixed(3) }, 'DB loaded from disk');
   }
 
-  /** DEBUG RELOAD: optionally save, empty the dataset unless asked not to, load the file. */
+  /**
+   * DEBUG RELOAD: optionally save, empty the dataset unless asked not to, load the file. The
+   * file always loads into fresh databases: without NOFLUSH they replace the live ones, with
+   * it their keys move into the live ones once the whole file has been read, so a bad file
+   * never leaves part of itself behind. (redis-server exits on a corrupt file instead.)
+   */
   reload(options: { save: boolean; flush: boolean; merge: boolean }): 'ok' | 'save-failed' | 'load-failed' {
     if (options.save && !this.saveNow()) return 'save-failed';
     const keyspace = this.host.keyspace;
-    const databases = options.flush ? keyspace.createDatabases() : keyspace.databases;
+    const databases = keyspace.createDatabases();
     let result: LoadResult;
     try {
-      const existingKeys = options.merge ? 'replace' : options.flush ? undefined : 'refuse';
-      result = loadFileSync(this.path, databases, { ...this.loadOptions(), existingKeys });
+      // MERGE also lets a key repeated within the file replace its earlier copy.
+      result = loadFileSync(this.path, databases, { ...this.loadOptions(), existingKeys: options.merge ? 'replace' : undefined });
+      if (options.flush) keyspace.installDatabases(databases);
+      else mergeInto(keyspace.databases, databases, options.merge);
     } catch (error) {
       this.host.log.warn({ file: this.path, err: errorText(error) }, 'Error trying to load the RDB dump');
+      // Redis empties the dataset before it loads, so a file it cannot load leaves nothing.
       if (options.flush) keyspace.flushAll();
       return 'load-failed';
     }
-    if (options.flush) keyspace.installDatabases(databases);
-    this.loaded(result, databases);
+    this.loaded(result, keyspace.databases);
     this.host.log.warn('DB reloaded by DEBUG RELOAD');
     return 'ok';
   }
@@ -356,7 +370,7 @@ export class RdbPersistence {
     const now = Date.now();
     const progress = running?.snapshot.progress;
     const figures = running === null ? this.lastSnapshot : running.watch.figures(running.snapshot.progress);
-    const fields: [string, string | number][] = [
+    return [
       ['loading', this.loading !== null ? 1 : 0],
       ['async_loading', 0],
       ['current_cow_peak', 0],
@@ -387,6 +401,8 @@ export class RdbPersistence {
       ['aof_last_cow_size', 0],
       ['module_fork_in_progress', 0],
       ['module_fork_last_cow_size', 0],
+      // Redis ends its section with the progress of a running load; Understudy's own fields follow.
+      ...this.loadingInfo(now),
       // A forkless snapshot has no copy-on-write; what it holds beyond the dataset is this.
       ['snapshot_peak_buffer_bytes', figures.peakBufferBytes],
       ['snapshot_keys_captured_ahead', figures.keysCapturedAhead],
@@ -395,22 +411,55 @@ export class RdbPersistence {
       ['snapshot_max_loop_delay_usec', figures.maxLoopDelayUsec],
       ['snapshot_max_gc_pause_usec', figures.maxGcPauseUsec],
     ];
-    const loading = this.loading;
-    if (loading !== null) {
-      const elapsed = Math.floor(now / 1000) - loading.startedAt;
-      const total = loading.totalBytes;
-      const percent = total > 0 ? (100 * loading.loadedBytes) / total : 0;
-      fields.push(
-        ['loading_start_time', loading.startedAt],
-        ['loading_total_bytes', total],
-        ['loading_rdb_used_mem', loading.usedMemAtSave],
-        ['loading_loaded_bytes', loading.loadedBytes],
-        ['loading_loaded_perc', percent.toFixed(2)],
-        ['loading_eta_seconds', elapsed === 0 ? 1 : Math.floor((elapsed * (total - loading.loadedBytes)) / (loading.loadedBytes + 1))],
-      );
-    }
-    return fields;
   }
+
+  /** INFO's loading_* fields: none unless a load is running. */
+  private loadingInfo(now: number): [string, string | number][] {
+    const loading = this.loading;
+    if (loading === null) return [];
+    const elapsed = Math.floor(now / 1000) - loading.startedAt;
+    const total = loading.totalBytes;
+    const percent = total > 0 ? (100 * loading.loadedBytes) / total : 0;
+    return [
+      ['loading_start_time', loading.startedAt],
+      ['loading_total_bytes', total],
+      ['loading_rdb_used_mem', loading.usedMemAtSave],
+      ['loading_loaded_bytes', loading.loadedBytes],
+      ['loading_loaded_perc', percent.toFixed(2)],
+      ['loading_eta_seconds', elapsed === 0 ? 1 : Math.floor((elapsed * (total - loading.loadedBytes)) / (loading.loadedBytes + 1))],
+    ];
+  }
+}
+
+/** A key of the file that DEBUG RELOAD NOFLUSH without MERGE found in the live dataset. */
+class LiveDuplicateError extends Error {
+  constructor(db: number) {
+    super(`Duplicated key found in RDB file (DB ${db}), already in the dataset`);
+  }
+}
+
+/**
+ * Moves every key of `loaded` into `live`, replacing keys already there or, without
+ * `replace`, refusing the lot (LiveDuplicateError) before moving any.
+ */
+function mergeInto(live: readonly Database[], loaded: readonly Database[], replace: boolean): void {
+  // All that can fail comes before the first key moves: a duplicate, or a value left packed
+  // by the loader that does not decode (reading it decodes it in place).
+  loaded.forEach((db, index) => {
+    for (let slot = 0; slot < db.size; slot++) {
+      if (!replace && live[index].peek(db.key(slot)) >= 0) throw new LiveDuplicateError(index);
+      db.value(slot);
+    }
+  });
+  loaded.forEach((db, index) => {
+    const target = live[index];
+    for (let slot = 0; slot < db.size; slot++) {
+      const key = db.key(slot);
+      const existing = target.peek(key);
+      if (existing >= 0) target.remove(existing);
+      target.add(key, db.value(slot), db.expireAt(slot));
+    }
+  });
 }
 
 /** A BGSAVE stopped on purpose (SHUTDOWN, FLUSHALL): not a failure of saving. */

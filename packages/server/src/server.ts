@@ -22,7 +22,7 @@ import { defaultInfoSections, type InfoSection } from './info.js';
 import { Listeners } from './listeners.js';
 import { type Logger, pinoLevel } from './logger.js';
 import { monitorLine } from './monitor.js';
-import { type PersistenceHost, RdbPersistence } from './persistence.js';
+import { DatasetLoadingError, type PersistenceHost, RdbPersistence } from './persistence.js';
 import { PubSub } from './pubsub.js';
 import { FAST_TIMING_SAMPLE, ServerStats } from './stats.js';
 import { WatchRegistry } from './watch.js';
@@ -327,7 +327,7 @@ export class Server implements PersistenceHost {
       return;
     }
     if (this.loading && !spec.has(CommandFlags.loading)) {
-      this.reject(client, new RedisError('Redis is loading the dataset in memory', 'LOADING'), spec);
+      this.reject(client, new DatasetLoadingError(), spec);
       return;
     }
     if (this.pause !== null && this.mustWaitForPause(spec, client)) {

@@ -21,24 +21,25 @@ function monitor(client: Client): void {
   client.reply.ok();
 }
 
-/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] */
+const SHUTDOWN_OPTIONS = new Set(['NOSAVE', 'SAVE', 'NOW', 'FORCE', 'ABORT']);
+
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Options may repeat; ABORT only refuses the
+ * others, so SHUTDOWN ABORT ABORT is an abort as in Redis.
+ */
 function shutdown(client: Client, argv: string[]): void {
-  let save = false;
-  let nosave = false;
-  let abort = false;
-  let force = false;
+  const options = new Set<string>();
   for (let i = 1; i < argv.length; i++) {
     const option = argv[i].toUpperCase();
-    if (option === 'NOSAVE') nosave = true;
-    else if (option === 'SAVE') save = true;
-    else if (option === 'NOW') continue;
-    else if (option === 'FORCE') force = true;
-    else if (option === 'ABORT') abort = true;
-    else throw SYNTAX;
+    if (!SHUTDOWN_OPTIONS.has(option)) throw SYNTAX;
+    options.add(option);
   }
-  if ((save && nosave) || (abort && argv.length !== 2)) throw SYNTAX;
+  const abort = options.has('ABORT');
+  const save = options.has('SAVE');
+  const nosave = options.has('NOSAVE');
+  if ((save && nosave) || (abort && options.size > 1)) throw SYNTAX;
   if (abort) throw new RedisError('No shutdown in progress.');
-  if (!client.server.shutdown({ save, nosave, force })) throw new RedisError('Errors trying to SHUTDOWN. Check logs.');
+  if (!client.server.shutdown({ save, nosave, force: options.has('FORCE') })) throw new RedisError('Errors trying to SHUTDOWN. Check logs.');
 }
 
 export const adminCommands: CommandDefinition<Client>[] = [

@@ -2,7 +2,8 @@ import { type CommandDefinition, globMatch, RedisError, replyHelp, SYNTAX } from
 import type { Client } from '../client.js';
 import { ConfigValueError, type Directive } from '../config/directives.js';
 import { rewriteConfigFile } from '../config/rewrite.js';
-import { ALIASES, type ConfigName, DIRECTIVES, directiveNamed } from '../config/server-config.js';
+import { ALIASES, type ConfigName, DIRECTIVES, directiveNamed, type ServerConfig } from '../config/server-config.js';
+import { DatasetLoadingError } from '../persistence.js';
 
 /** Names CONFIG GET can match: every directive and every alias. */
 const ALL_NAMES = [...Object.keys(DIRECTIVES), ...Object.keys(ALIASES)];
@@ -23,35 +24,62 @@ function configGet(client: Client, argv: string[]): void {
   }
 }
 
+/** One name/value pair of a CONFIG SET, its name as the client spelled it. */
+interface Change {
+  spelled: string;
+  name: ConfigName;
+  value: string;
+}
+
+function refused(spelled: string, reason: string): RedisError {
+  return new RedisError(`CONFIG SET failed (possibly related to argument '${spelled}') - ${reason}`);
+}
+
 /**
- * CONFIG SET name value [name value ...]: all or nothing. Every value is parsed before any is
- * applied; if applying one fails the earlier ones are put back.
+ * Checks every name before any value, as Redis does: a bad value early in the command loses
+ * to an unknown or immutable name later in it.
+ */
+function checkNames(client: Client, argv: string[]): Change[] {
+  const changes: Change[] = [];
+  for (let i = 2; i < argv.length; i += 2) {
+    const spelled = argv[i];
+    const name = directiveNamed(spelled);
+    if (name === null) throw new RedisError(`Unknown option or number of arguments for CONFIG SET - '${spelled}'`);
+    const directive = DIRECTIVES[name] as Directive<unknown>;
+    if (!directive.mutable) throw refused(spelled, "can't set immutable config");
+    if (directive.protected === true && !client.server.allows('enable-protected-configs', client)) throw refused(spelled, "can't set protected config");
+    if (directive.denyLoading === true && client.server.loading) throw new DatasetLoadingError();
+    // Redis compares the names as given: an alias and its directive are not duplicates (the later wins).
+    if (changes.some((seen) => seen.spelled.toLowerCase() === spelled.toLowerCase())) throw refused(spelled, 'duplicate parameter');
+    changes.push({ spelled, name, value: argv[i + 1] });
+  }
+  return changes;
+}
+
+function checkValues(config: ServerConfig, changes: readonly Change[]): void {
+  for (const { spelled, name, value } of changes) {
+    try {
+      config.parse(name, [value]);
+    } catch (error) {
+      if (!(error instanceof ConfigValueError)) throw error;
+      throw refused(spelled, error.message);
+    }
+  }
+}
+
+/**
+ * CONFIG SET name value [name value ...]: all or nothing. Every name is checked, then every
+ * value parsed, before any is applied; if applying one fails the earlier ones are put back.
  */
 function configSet(client: Client, argv: string[]): void {
   // Redis answers a name without a value (an odd count) with a syntax error.
   if (argv.length % 2 !== 0) throw SYNTAX;
   const config = client.server.config;
-  const changes: [ConfigName, string][] = [];
-  for (let i = 2; i < argv.length; i += 2) {
-    const name = directiveNamed(argv[i]);
-    if (name === null) throw new RedisError(`Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
-    const directive = DIRECTIVES[name] as Directive<unknown>;
-    if (!directive.mutable) throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set immutable config`);
-    if (directive.protected === true && !client.server.allows('enable-protected-configs', client)) {
-      throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - can't set protected config`);
-    }
-    if (changes.some(([seen]) => seen === name)) throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - duplicate parameter`);
-    try {
-      directive.parse([argv[i + 1]]);
-    } catch (error) {
-      if (!(error instanceof ConfigValueError)) throw error;
-      throw new RedisError(`CONFIG SET failed (possibly related to argument '${argv[i]}') - ${error.message}`);
-    }
-    changes.push([name, argv[i + 1]]);
-  }
-  const previous = changes.map(([name]) => [name, config.format(name)] as const);
+  const changes = checkNames(client, argv);
+  checkValues(config, changes);
+  const previous = changes.map(({ name }) => [name, config.format(name)] as const);
   try {
-    for (const [name, value] of changes) config.set(name, [value]);
+    for (const { name, value } of changes) config.set(name, [value]);
   } catch (error) {
     for (const [name, value] of previous) config.set(name, [value]);
     throw new RedisError(`CONFIG SET failed - ${(error as Error).message}`);

@@ -24,6 +24,11 @@ export interface Directive<T> {
    */
   readonly protected?: boolean;
   /**
+   * CONFIG SET refuses it with -LOADING while the dataset loads at startup (dir: the file
+   * being read is found through it).
+   */
+  readonly denyLoading?: boolean;
+  /**
    * How a later line of the same config file combines with earlier ones (save lines add
    * rules); without it the last line wins. CONFIG SET always replaces.
    */
@@ -179,19 +184,22 @@ export interface SaveRule {
   changes: number;
 }
 
-function toInt32(token: string): number {
-  return Number(BigInt.asIntN(32, BigInt(token.replace(/^\+/, ''))));
-}
-
-/** C's strtoll on a whole token: optional sign and leading zeros allowed, nothing left over. */
-function wholeInteger(token: string): number {
-  return /^[+-]?\d+$/.test(token) ? Number(token) : NaN;
+/**
+ * A save token as Redis validates it with strtoll: leading white space, an optional sign and
+ * digits, nothing after them. An empty token (from "10 ", split on spaces) reads as 0, as
+ * strtoll consumes nothing and leaves nothing over; null when malformed.
+ */
+function saveToken(token: string): bigint | null {
+  if (token === '') return 0n;
+  const match = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(token);
+  return match === null ? null : BigInt(match[1]);
 }
 
 /**
  * save <seconds> <changes> [<seconds> <changes> ...], or "" for no rules. One argument is split
- * on single spaces as Redis splits CONFIG SET values (empty tokens make it invalid). In a
- * config file every save line adds its rules to those of the lines before.
+ * on single spaces as Redis splits CONFIG SET values; an empty token then counts as 0, so it
+ * is refused as seconds but accepted as changes. In a config file every save line adds its
+ * rules to those of the lines before.
  */
 export function saveRules(defaultValue: readonly SaveRule[]): Directive<readonly SaveRule[]> {
   return {
@@ -204,11 +212,11 @@ export function saveRules(defaultValue: readonly SaveRule[]): Directive<readonly
       if (tokens.length % 2 !== 0) throw new ConfigValueError('Invalid save parameters');
       const rules: SaveRule[] = [];
       for (let i = 0; i < tokens.length; i += 2) {
-        const seconds = wholeInteger(tokens[i]);
-        const changes = wholeInteger(tokens[i + 1]);
-        if (!(seconds >= 1) || !(changes >= 0)) throw new ConfigValueError('Invalid save parameters');
+        const seconds = saveToken(tokens[i]);
+        const changes = saveToken(tokens[i + 1]);
+        if (seconds === null || changes === null || seconds < 1n || changes < 0n) throw new ConfigValueError('Invalid save parameters');
         // Redis keeps the changes count in a C int, truncating larger values.
-        rules.push({ seconds, changes: toInt32(tokens[i + 1]) });
+        rules.push({ seconds: Number(seconds), changes: Number(BigInt.asIntN(32, changes)) });
       }
       return rules;
     },
@@ -217,7 +225,7 @@ export function saveRules(defaultValue: readonly SaveRule[]): Directive<readonly
   };
 }
 
-/** dbfilename: a plain file name inside `dir`. */
+/** dbfilename: a plain file name inside `dir`; Redis refuses either separator, '\\' as '/'. */
 export function fileName(defaultValue: string): Directive<string> {
   return {
     default: defaultValue,
@@ -225,19 +233,24 @@ export function fileName(defaultValue: string): Directive<string> {
     protected: true,
     parse(args) {
       const value = single(args);
-      if (value.includes('/')) throw new ConfigValueError("dbfilename can't be a path, just a filename");
+      if (value.includes('/') || value.includes('\\')) throw new ConfigValueError("dbfilename can't be a path, just a filename");
       return value;
     },
     format: (value) => value,
   };
 }
 
-/** dir: an existing directory, kept as its absolute path (CONFIG GET answers getcwd's form). */
+/**
+ * dir: an existing directory, kept as its absolute path (CONFIG GET answers getcwd's form). A
+ * relative value resolves against the process's working directory, which the server keeps at
+ * `dir` (it chdir()s on every change, as Redis does), so `dir sub` twice descends twice.
+ */
 export function directory(defaultValue: string): Directive<string> {
   return {
     default: defaultValue,
     mutable: true,
     protected: true,
+    denyLoading: true,
     parse(args) {
       const value = single(args);
       if (value === '') throw new ConfigValueError('No such file or directory');

@@ -108,9 +108,14 @@ export class ServerConfig {
    */
   set(name: ConfigName, args: readonly string[], merge = false): void {
     const directive = DIRECTIVES[name] as Directive<unknown>;
-    const value = directive.parse(args);
+    const value = this.parse(name, args);
     this.values.set(name, merge && directive.merge !== undefined ? directive.merge(this.values.get(name), value) : value);
     for (const listener of this.listeners) listener(name);
+  }
+
+  /** Parses a value without storing it; throws ConfigValueError with Redis's reason text. */
+  parse(name: ConfigName, args: readonly string[]): unknown {
+    return (DIRECTIVES[name] as Directive<unknown>).parse(args);
   }
 
   /** The value as CONFIG GET prints it. */

@@ -86,13 +86,16 @@ export async function startUnderstudy(directives: string[] = [], options: Unders
   }
 }
 
-/** Starts a real redis-server 7.0 (from Debian) on a free port, without persistence. */
-export async function startRedis(directives: string[] = []): Promise<RunningServer> {
+/**
+ * Starts a real redis-server 7.0 (from Debian) on a free port, without persistence, and waits
+ * until it logs `ready` (by default: it has loaded its data and accepts connections).
+ */
+export async function startRedis(directives: string[] = [], ready = /Ready to accept connections/): Promise<RunningServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', ...directives];
     try {
-      const server = await startProcess('redis-server', args, /Ready to accept connections/);
+      const server = await startProcess('redis-server', args, ready);
       server.port = port;
       return server;
     } catch (error) {
