@@ -19,6 +19,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The interoperability tests compare with Redis 7.0 (RDB version 10, its replies and error
+# texts); another major version would make them compare with the wrong reference.
+redis_version=$(redis-server --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p')
+case "$redis_version" in
+  7.0.*) ;;
+  *) echo "setup: redis-server is ${redis_version:-of unknown version}; the tests need 7.0 (Debian bookworm's)" >&2; exit 1 ;;
+esac
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error

@@ -364,7 +364,7 @@ function cpuTicks(pids: readonly number[]): { busy: number; steal: number; ours:
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
       ours += fields[11] + fields[12] + fields[13] + fields[14];
     } catch {
-      // gone
+      // The process exited after it was listed: nothing more of it to count.
     }
   }
   return { busy: user + nice + system + irq + softirq + steal, steal, ours };

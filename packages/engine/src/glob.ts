@@ -1,3 +1,11 @@
+const STAR = 0x2a;
+const QUESTION = 0x3f;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const CARET = 0x5e;
+const BACKSLASH = 0x5c;
+const DASH = 0x2d;
+
 /**
  * Redis's glob-style matching (KEYS, SCAN MATCH, PSUBSCRIBE): `*`, `?`, `[abc]`, `[^a-z]`,
  * backslash escapes. Bytes compare as C's signed chars, so ranges across 0x80 behave as in
@@ -20,9 +28,8 @@ function matchFrom(
   const textEnd = text.length;
   while (p < patternEnd && s < textEnd) {
     const c = pattern.charCodeAt(p);
-    if (c === 0x2a) {
-      // '*'
-      while (p + 1 < patternEnd && pattern.charCodeAt(p + 1) === 0x2a) p++;
+    if (c === STAR) {
+      while (p + 1 < patternEnd && pattern.charCodeAt(p + 1) === STAR) p++;
       if (p + 1 === patternEnd) return true;
       for (; s < textEnd; s++) {
         if (matchFrom(pattern, p + 1, text, s, nocase, state)) return true;
@@ -32,26 +39,24 @@ function matchFrom(
       // later start cannot do better.
       state.giveUp = true;
       return false;
-    } else if (c === 0x3f) {
-      // '?'
+    } else if (c === QUESTION) {
       s++;
-    } else if (c === 0x5b) {
-      // '['
+    } else if (c === OPEN_BRACKET) {
       p++;
-      const negate = p < patternEnd && pattern.charCodeAt(p) === 0x5e;
+      const negate = p < patternEnd && pattern.charCodeAt(p) === CARET;
       if (negate) p++;
       let matched = false;
       const ch = signedByte(text.charCodeAt(s));
       for (;;) {
-        if (p < patternEnd && pattern.charCodeAt(p) === 0x5c && patternEnd - p >= 2) {
+        if (p < patternEnd && pattern.charCodeAt(p) === BACKSLASH && patternEnd - p >= 2) {
           p++;
           if (pattern.charCodeAt(p) === text.charCodeAt(s)) matched = true;
-        } else if (p < patternEnd && pattern.charCodeAt(p) === 0x5d) {
+        } else if (p < patternEnd && pattern.charCodeAt(p) === CLOSE_BRACKET) {
           break;
         } else if (p >= patternEnd) {
           p--;
           break;
-        } else if (patternEnd - p >= 3 && pattern.charCodeAt(p + 1) === 0x2d) {
+        } else if (patternEnd - p >= 3 && pattern.charCodeAt(p + 1) === DASH) {
           let start = signedByte(pattern.charCodeAt(p));
           let end = signedByte(pattern.charCodeAt(p + 2));
           let value = ch;
@@ -72,7 +77,7 @@ function matchFrom(
       if (!matched) return false;
       s++;
     } else {
-      if (c === 0x5c && patternEnd - p >= 2) p++;
+      if (c === BACKSLASH && patternEnd - p >= 2) p++;
       const pc = pattern.charCodeAt(p);
       const tc = text.charCodeAt(s);
       if (nocase ? lower(signedByte(pc)) !== lower(signedByte(tc)) : pc !== tc) return false;
@@ -80,7 +85,7 @@ function matchFrom(
     }
     p++;
     if (s === textEnd) {
-      while (p < patternEnd && pattern.charCodeAt(p) === 0x2a) p++;
+      while (p < patternEnd && pattern.charCodeAt(p) === STAR) p++;
       break;
     }
   }

@@ -49,7 +49,7 @@ async function loadInto(path: string, keyspace: Keyspace, options: LoadOptions):
 }
 
 describe('RDB encoding matches what redis-server 7.0.15 writes', () => {
-  // Expected bytes from the annotated dump of redis-server 7.0.15 (shared/spec/rdb.md section 14).
+  // Expected bytes: redis-server 7.0.15's annotated dump in ../shared/spec/rdb.md, section 14.
   it.each([
     ['string', (s: EngineSession) => s.run('SET', 's', 'hello'), 's', '000173' + '0568656c6c6f'],
     ['int-encoded string', (s: EngineSession) => s.run('SET', 'n', '12345'), 'n', '00016e' + 'c13930'],
@@ -77,7 +77,7 @@ describe('RDB encoding matches what redis-server 7.0.15 writes', () => {
 });
 
 describe('a file written by redis-server 7.0.15', () => {
-  // shared/spec/rdb.md section 14: SET s hello, SET n 12345, SET lz <50 x a>, RPUSH l a b 1,
+  // ../shared/spec/rdb.md section 14: SET s hello, SET n 12345, SET lz <50 x a>, RPUSH l a b 1,
   // SADD si 1 2 3, SADD ss x y, ZADD z 1 a 2.5 b, HSET h f v n 7, SET e v PXAT 4102444800000.
   const dump = Buffer.from(
     '524544495330303130fa0972656469732d76657206372e302e3135fa0a72656469732d62697473c040fa056374696d65c22533046bfa08757365642d6d656dc2f89b1000fa08616f662d62617365c000' +

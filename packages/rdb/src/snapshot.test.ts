@@ -1,5 +1,7 @@
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -346,6 +348,52 @@ describe('backpressure and sinks', () => {
     await new Snapshot(session.keyspace, [new StreamSink(failing), new StreamSink(good)], options).run();
     expect(failures).toEqual(['replica went away']);
     expect(datasetDigest(parseFile(good.bytes))).toBe(datasetDigest(session.keyspace));
+  });
+
+  it('writes one walk to a file and to a slow reader on a real TCP socket: the same bytes, the dataset at the start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-snap-'));
+    const session = new EngineSession();
+    for (let i = 0; i < 20_000; i++) session.run('SET', `key:${i}`, `${'v'.repeat(200)}${i}`);
+    bigValues(session, 1, 5000);
+    const expected = datasetDigest(session.keyspace);
+    // The reader takes a chunk at a time with pauses, as a replica busy loading would.
+    const received: Buffer[] = [];
+    let ended: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    const server = createServer((peer) => {
+      peer.on('end', () => ended());
+      peer.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        peer.pause();
+        setTimeout(() => peer.resume(), 1);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const socket = connect({ port, host: '127.0.0.1' });
+    await once(socket, 'connect');
+    const done = new Snapshot(session.keyspace, [new FileSink(join(dir, 'dump.rdb')), new StreamSink(socket)], { compression: true, checksum: true, aux: [], sliceMs: 0.05 }).run();
+    for (let i = 0; i < 20_000; i += 7) {
+      session.run('SET', `key:${i}`, 'changed');
+      session.run('DEL', `key:${i + 1}`);
+      if (i % 700 === 0) {
+        session.run('SELECT', '1');
+        session.run('HSET', 'bighash', `element-${i}-x`, 'changed');
+        session.run('LPOP', 'biglist');
+        session.run('SELECT', '0');
+        await turns(1);
+      }
+    }
+    const progress = await done;
+    expect(progress.keysCapturedAhead).toBeGreaterThan(0);
+    socket.end();
+    await closed;
+    server.close();
+    const file = readFileSync(join(dir, 'dump.rdb'));
+    expect(Buffer.concat(received).equals(file)).toBe(true);
+    expect(datasetDigest(parseFile(file))).toBe(expected);
   });
 
   it('fails, ends the epoch and leaves no temporary file when the only sink fails', async () => {

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@understudy/engine/testing';
 import { startRedis, startUnderstudy, type RunningServer } from './test-support/processes.js';
 import { RawClient } from './test-support/raw-client.js';
 
@@ -25,7 +26,11 @@ interface Outcome {
   closed: boolean;
 }
 
-/** Sends bytes on a fresh connection; collects output until it closes or goes quiet. */
+/**
+ * Sends bytes on a fresh connection; collects output until it closes or goes quiet. Silence is
+ * the only sign that a server waiting for more input has said all it will, so the quiet window
+ * ends a collection; it orders nothing else.
+ */
 function exchange(port: number, input: Buffer, quietMs = 150): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
@@ -134,21 +139,23 @@ describe('malformed input', () => {
   }, 30_000);
 
   it('a client that sends half a command and disconnects leaves the server serving others', async () => {
-    const countClients = async (): Promise<number> => {
+    const clientLines = async (): Promise<string[]> => {
       const probe = await RawClient.connect(understudy.port);
       const list = await probe.call('CLIENT', 'LIST');
       probe.close();
-      return list.split('\n').filter((line) => line.startsWith('id=')).length;
+      return list.split('\n').filter((line) => line.startsWith('id='));
     };
+    const countClients = async (): Promise<number> => (await clientLines()).length;
     const before = await countClients();
     const halves: Socket[] = [];
     for (let i = 0; i < 20; i++) {
       const socket = connect({ port: understudy.port, host: '127.0.0.1' });
       socket.on('error', () => undefined);
-      socket.write(`*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$100\r\n${'x'.repeat(i)}`);
+      socket.write(`*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$100\r\n${'x'.repeat(i + 1)}`);
       halves.push(socket);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every half command is in the server's query buffers before the clients go.
+    await eventually(async () => (await clientLines()).filter((line) => /\bqbuf=[1-9]/.test(line)).length >= halves.length, 'the half commands to be buffered');
     for (const socket of halves) socket.destroy();
     const deadline = Date.now() + 5000;
     while ((await countClients()) > before) {
