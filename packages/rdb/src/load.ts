@@ -15,11 +15,10 @@ export interface LoadOptions {
   /** key-load-delay: microseconds to wait per key loaded (tests use it to slow loading). */
   keyDelayMicros?: number;
   /**
-   * Loading into databases that already hold keys (DEBUG RELOAD NOFLUSH): a key of the file
-   * that is there already is refused as a duplicate, or replaces it (MERGE). Unset, the
-   * databases are fresh ones, discarded if the file is refused.
+   * A key the file holds twice replaces its earlier copy (DEBUG RELOAD MERGE) instead of
+   * refusing the file. Either way the databases are fresh ones, discarded if it is refused.
    */
-  existingKeys?: 'refuse' | 'replace';
+  replaceDuplicates?: boolean;
   /** Called after each chunk with the bytes read so far. */
   onProgress?: (loadedBytes: number) => void;
   onAux?: (key: string, value: string) => void;
@@ -50,8 +49,7 @@ export class DatasetLoader {
 
   constructor(databases: readonly Database[], options: LoadOptions & { checksumElsewhere?: boolean }) {
     const result = this.result;
-    const replace = options.existingKeys === 'replace';
-    const fresh = options.existingKeys === undefined;
+    const refuseDuplicates = options.replaceDuplicates !== true;
     const dropped = (expireAt: number): boolean => {
       if (!options.dropExpired || expireAt === NO_EXPIRY || expireAt >= options.now) return false;
       result.keysExpired++;
@@ -70,14 +68,11 @@ export class DatasetLoader {
       record: (record, offset) => {
         if (dropped(record.expireAt)) return;
         const db = databases[record.db];
-        if (fresh) {
+        if (refuseDuplicates) {
           if (!db.addLoaded(record.key, record.value, record.expireAt)) throw duplicate(record, offset);
         } else {
           const existing = db.peek(record.key);
-          if (existing >= 0) {
-            if (!replace) throw duplicate(record, offset);
-            db.remove(existing);
-          }
+          if (existing >= 0) db.remove(existing);
           db.add(record.key, record.value, record.expireAt);
         }
         result.keysLoaded++;
@@ -86,8 +81,9 @@ export class DatasetLoader {
         result.emptyKeysSkipped++;
       },
     };
-    if (fresh) {
-      // Collections of fresh databases keep the file's bytes until first used.
+    if (refuseDuplicates) {
+      // Collections keep the file's bytes until first used; a packed key cannot replace one
+      // already there, so MERGE decodes them.
       handler.packedRecord = (record, offset) => {
         if (dropped(record.expireAt)) return;
         if (!databases[record.db].addLoadedPacked(record.key, record.format, record.bytes, record.expireAt)) throw duplicate(record, offset);

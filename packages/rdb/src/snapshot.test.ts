@@ -250,6 +250,7 @@ describe('large values changed before the walk writes them', () => {
     const expected = datasetDigest(session.keyspace);
     // A sink that takes nothing until it is let go: the walk stops at the first chunks.
     const held: (() => void)[] = [];
+    const chunks: Buffer[] = [];
     let holding = true;
     const sink = new Writable({
       highWaterMark: 16 * 1024,
@@ -259,7 +260,6 @@ describe('large values changed before the walk writes them', () => {
         else done();
       },
     });
-    const chunks: Buffer[] = [];
     const snapshot = new Snapshot(session.keyspace, [new StreamSink(sink)], { compression: false, checksum: true, aux: [] });
     const done = snapshot.run();
     await eventually(() => held.length > 0, 'the sink to hold a chunk');

@@ -328,7 +328,7 @@ export class RdbPersistence {
     let result: LoadResult;
     try {
       // MERGE also lets a key repeated within the file replace its earlier copy.
-      result = loadFileSync(this.path, databases, { ...this.loadOptions(), existingKeys: options.merge ? 'replace' : undefined });
+      result = loadFileSync(this.path, databases, { ...this.loadOptions(), replaceDuplicates: options.merge });
       if (options.flush) keyspace.installDatabases(databases);
       else mergeInto(keyspace.databases, databases, options.merge);
     } catch (error) {

@@ -40,12 +40,12 @@ export interface FrozenList extends FrozenView {
  */
 export class PositionLog<T extends string | number> {
   private readonly saved = new Map<number, T>();
+  /** Positions the view covers: [0, length). */
+  readonly length: number;
 
-  constructor(
-    private readonly source: readonly T[],
-    /** Positions the view covers: [0, length). */
-    readonly length: number,
-  ) {}
+  constructor(private readonly source: readonly T[]) {
+    this.length = source.length;
+  }
 
   get savedCount(): number {
     return this.saved.size;
@@ -62,5 +62,30 @@ export class PositionLog<T extends string | number> {
       if (old !== undefined) return old;
     }
     return this.source[position];
+  }
+}
+
+/** Two arrays kept position for position (a hash's fields and values, a zset's members and scores). */
+export class EntryLog<A extends string | number, B extends string | number> {
+  readonly first: PositionLog<A>;
+  readonly second: PositionLog<B>;
+
+  constructor(first: readonly A[], second: readonly B[]) {
+    this.first = new PositionLog(first);
+    this.second = new PositionLog(second);
+  }
+
+  get length(): number {
+    return this.first.length;
+  }
+
+  get savedCount(): number {
+    return this.first.savedCount + this.second.savedCount;
+  }
+
+  /** Before the entry at `at` is overwritten or dropped. */
+  save(at: number): void {
+    this.first.save(at);
+    this.second.save(at);
   }
 }

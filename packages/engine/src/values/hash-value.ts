@@ -4,7 +4,7 @@
  * outgrows the listpack limits it gains an index and, like Redis's hash table, stops keeping
  * an order: deletions move the last field into the hole.
  */
-import { type FrozenHash, PositionLog } from './frozen.js';
+import { EntryLog, type FrozenHash } from './frozen.js';
 
 export class HashValue {
   private fields: string[] = [];
@@ -12,7 +12,7 @@ export class HashValue {
   /** Field -> position; null while the hash is listpack-encoded. */
   private index: Map<string, number> | null = null;
   /** Old entries kept for a snapshot's view (freeze), or null. */
-  private frozen: { fields: PositionLog<string>; values: PositionLog<string> } | null = null;
+  private frozen: EntryLog<string, string> | null = null;
 
   get size(): number {
     return this.fields.length;
@@ -35,7 +35,7 @@ export class HashValue {
   set(field: string, value: string): boolean {
     const at = this.position(field);
     if (at >= 0) {
-      this.frozen?.values.save(at);
+      this.frozen?.second.save(at);
       this.values[at] = value;
       return false;
     }
@@ -55,13 +55,8 @@ export class HashValue {
     }
     const last = this.fields.length - 1;
     this.index.delete(field);
-    const frozen = this.frozen;
-    if (frozen !== null) {
-      frozen.fields.save(at);
-      frozen.values.save(at);
-      frozen.fields.save(last);
-      frozen.values.save(last);
-    }
+    this.frozen?.save(at);
+    this.frozen?.save(last);
     if (at !== last) {
       const moved = this.fields[last];
       this.fields[at] = moved;
@@ -87,15 +82,15 @@ export class HashValue {
    */
   freeze(): FrozenHash {
     if (this.index === null) throw new Error('a listpack-encoded hash is copied, not frozen');
-    const frozen = { fields: new PositionLog(this.fields, this.fields.length), values: new PositionLog(this.values, this.values.length) };
+    const frozen = new EntryLog(this.fields, this.values);
     this.frozen = frozen;
     return {
-      size: frozen.fields.length,
+      size: frozen.length,
       get savedElements() {
-        return frozen.fields.savedCount + frozen.values.savedCount;
+        return frozen.savedCount;
       },
-      fieldAt: (position) => frozen.fields.at(position),
-      valueAt: (position) => frozen.values.at(position),
+      fieldAt: (position) => frozen.first.at(position),
+      valueAt: (position) => frozen.second.at(position),
       release: () => {
         if (this.frozen === frozen) this.frozen = null;
       },

@@ -89,7 +89,7 @@ export class SetValue {
    */
   freeze(): FrozenMembers {
     if (this.index === null) throw new Error('an intset is copied, not frozen');
-    const frozen = new PositionLog(this.members, this.members.length);
+    const frozen = new PositionLog(this.members);
     this.frozen = frozen;
     return {
       size: frozen.length,

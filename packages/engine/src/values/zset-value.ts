@@ -1,4 +1,4 @@
-import { type FrozenZSet, PositionLog } from './frozen.js';
+import { EntryLog, type FrozenZSet } from './frozen.js';
 import { ScoreIndex } from './score-index.js';
 
 /**
@@ -14,7 +14,7 @@ export class ZSetValue {
   private readonly members: string[] = [];
   private readonly scores: number[] = [];
   /** Old entries kept for a snapshot's view (freeze), or null. */
-  private frozen: { members: PositionLog<string>; scores: PositionLog<number> } | null = null;
+  private frozen: EntryLog<string, number> | null = null;
 
   get size(): number {
     return this.members.length;
@@ -35,7 +35,7 @@ export class ZSetValue {
       if (old !== score) {
         this.order.delete(old, member);
         this.order.insert(score, member);
-        this.frozen?.scores.save(at);
+        this.frozen?.second.save(at);
         this.scores[at] = score;
       }
       return false;
@@ -53,13 +53,8 @@ export class ZSetValue {
     this.order.delete(this.scores[at], member);
     this.positions.delete(member);
     const last = this.members.length - 1;
-    const frozen = this.frozen;
-    if (frozen !== null) {
-      frozen.members.save(at);
-      frozen.scores.save(at);
-      frozen.members.save(last);
-      frozen.scores.save(last);
-    }
+    this.frozen?.save(at);
+    this.frozen?.save(last);
     if (at !== last) {
       const moved = this.members[last];
       this.members[at] = moved;
@@ -100,7 +95,7 @@ export class ZSetValue {
     for (let i = 0; i < this.scores.length; i++) {
       if (Object.is(this.scores[i], -0)) {
         this.order.delete(-0, this.members[i]);
-        this.frozen?.scores.save(i);
+        this.frozen?.second.save(i);
         this.scores[i] = 0;
         this.order.insert(0, this.members[i]);
       }
@@ -112,15 +107,15 @@ export class ZSetValue {
    * while clients change it (frozen.ts).
    */
   freeze(): FrozenZSet {
-    const frozen = { members: new PositionLog(this.members, this.members.length), scores: new PositionLog(this.scores, this.scores.length) };
+    const frozen = new EntryLog(this.members, this.scores);
     this.frozen = frozen;
     return {
-      size: frozen.members.length,
+      size: frozen.length,
       get savedElements() {
-        return frozen.members.savedCount + frozen.scores.savedCount;
+        return frozen.savedCount;
       },
-      memberAt: (position) => frozen.members.at(position),
-      scoreAt: (position) => frozen.scores.at(position),
+      memberAt: (position) => frozen.first.at(position),
+      scoreAt: (position) => frozen.second.at(position),
       release: () => {
         if (this.frozen === frozen) this.frozen = null;
       },
