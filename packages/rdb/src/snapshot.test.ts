@@ -14,7 +14,7 @@ import { startEncoderWorker } from './chunk-encoder.js';
 import { RecordEncoder } from './record-encoder.js';
 import { liveSource } from './record-source.js';
 import { FileSink, releasingSink, type SnapshotSink, StreamSink, WorkerFileSink } from './sinks.js';
-import { Snapshot, type SnapshotOptions } from './snapshot.js';
+import { Snapshot, type SnapshotOptions, type SnapshotProgress } from './snapshot.js';
 import { warmUpSnapshots } from './snapshot-warm-up.js';
 import { RdbWriter } from './writer.js';
 
@@ -278,6 +278,75 @@ describe('large values changed before the walk writes them', () => {
     for (const release of held.splice(0)) release();
     await done;
     expect(datasetDigest(parseFile(Buffer.concat(chunks)))).toBe(expected);
+  });
+});
+
+/** Client work as the event loop sees it: this thread busy for `ms`. */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // Spinning is the point: nothing else may run meanwhile.
+  }
+}
+
+describe('sharing the event loop with clients', () => {
+  /**
+   * A snapshot beside a client that works in the check phase of every loop turn, just before
+   * the walk's own callback there; `heavyTurn` says in which turns it is busy for 7 ms.
+   */
+  async function snapshotBeside(heavyTurn: (turn: number) => boolean): Promise<{ progress: SnapshotProgress; heavyTurns: number; slicesInHeavyTurns: number }> {
+    const session = new EngineSession();
+    const value = 'v'.repeat(1000);
+    for (let i = 0; i < 20_000; i++) session.run('SET', `key:${i}`, `${value}${i}`);
+    // Never full, and encoded here: the walk runs a slice in every turn it is given, and
+    // keysWritten moves only inside slices.
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      highWaterMark: 1 << 30,
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(Buffer.from(chunk));
+        done();
+      },
+    });
+    const snapshot = new Snapshot(session.keyspace, [new StreamSink(sink)], { compression: false, checksum: true, aux: [], offload: false });
+    let heavyTurns = 0;
+    let slicesInHeavyTurns = 0;
+    /** keysWritten after the client's work in a heavy turn, until the next turn looks. */
+    let afterHeavyWork = -1;
+    let running = true;
+    const client = (turn: number): void => {
+      if (!running) return;
+      // Whatever the walk wrote since the last heavy work, it wrote later in that same turn.
+      if (afterHeavyWork >= 0 && snapshot.progress.keysWritten !== afterHeavyWork) slicesInHeavyTurns++;
+      afterHeavyWork = -1;
+      if (heavyTurn(turn)) {
+        heavyTurns++;
+        busyFor(7);
+        afterHeavyWork = snapshot.progress.keysWritten;
+      }
+      setImmediate(() => client(turn + 1));
+    };
+    // Queued before the walk's first callback, and so ahead of it in every turn.
+    client(0);
+    const progress = await snapshot.run();
+    running = false;
+    expect(datasetDigest(parseFile(Buffer.concat(chunks)))).toBe(datasetDigest(session.keyspace));
+    return { progress, heavyTurns, slicesInHeavyTurns };
+  }
+
+  it('runs no slice in a loop turn that already had a long stretch of client work: the slice takes the next turn', async () => {
+    const { progress, heavyTurns, slicesInHeavyTurns } = await snapshotBeside((turn) => turn % 2 === 1);
+    expect(heavyTurns).toBeGreaterThan(10);
+    expect(progress.slicesPostponed).toBeGreaterThan(0);
+    // A light turn slowed past LONG_TURN_MS (a loaded machine) may move a slice into a heavy
+    // one now and then; without the rule nearly every heavy turn would carry one.
+    expect(slicesInHeavyTurns).toBeLessThanOrEqual(Math.floor(heavyTurns / 10));
+  });
+
+  it('postpones a slice only once: clients busy in every turn do not starve the walk', async () => {
+    const { progress } = await snapshotBeside(() => true);
+    expect(progress.keysWritten).toBe(20_000);
+    expect(progress.slicesPostponed).toBeGreaterThan(0);
   });
 });
 

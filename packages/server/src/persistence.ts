@@ -212,6 +212,7 @@ export class RdbPersistence {
       encoderWaitMs: Math.round(progress.encoderWaitMs),
       sinkWaitMs: Math.round(progress.sinkWaitMs),
       encoderStarved: progress.encoderStarved,
+      slicesPostponed: progress.slicesPostponed,
     };
     if (error instanceof AbortedSave) {
       this.host.log.warn({ ...figures, reason: error.message }, 'Background saving stopped');
