@@ -116,6 +116,9 @@ const BUSY_GAP_MS = 0.25;
  * After this much client work since the last slice, the next slice waits one more loop turn:
  * the turn that ran that work (and perhaps a scavenge) is already long, and a slice in its
  * check phase would make it longer still. Once only, so that busy clients cannot starve the walk.
+ * Under the snapshot benchmark's load (1M keys, three runs each) the longest event-loop delay
+ * during BGSAVE was 9.2-11.1 ms (5.7-7.8 ms of it on the CPU) with this, against 11.5-14.7 ms
+ * (7.5-10.9 ms) with every slice in the turn it was due.
  */
 const LONG_TURN_MS = 5;
 /** Bytes a captured element keeps alive beyond its string: the copied pointer and overhead. */
@@ -657,11 +660,7 @@ export class Snapshot implements SnapshotObserver {
     await this.nextSliceTurn();
   }
 
-  /**
-   * Measured under the snapshot benchmark's load (1M keys, three runs each): the longest
-   * event-loop delay during BGSAVE was 9.2-11.1 ms (5.7-7.8 ms of it on the CPU) against
-   * 11.5-14.7 ms (7.5-10.9 ms) with every slice in the turn it was due.
-   */
+  /** Waits for the turn the next slice runs in: the next one, or after a long turn the one after. */
   private async nextSliceTurn(): Promise<void> {
     await nextTurn();
     if (performance.now() - this.lastSliceEnd > LONG_TURN_MS) {
