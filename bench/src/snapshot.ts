@@ -601,6 +601,8 @@ interface ServerFigures {
   onCpuBeforeMs: number;
   onCpuDuringMs: number;
   onCpuAfterMs: number;
+  /** The same windows' probe lines with a delay over TARGET_STALL_MS. */
+  overTarget: [ProbeCount, ProbeCount, ProbeCount];
   peakParent: number;
   peakTotal: number;
   pingBaselineMs: number;
@@ -666,7 +668,7 @@ function warnings(log: string): string[] {
 const NODE_ARGS = (process.env.BENCH_SNAPSHOT_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** Prints understudy-server's event-loop delay all along (see loop-delay-probe.ts). */
 const LOOP_DELAY_PROBE = new URL('./loop-delay-probe.js', import.meta.url).href;
-const LOOP_DELAY_LINE = /^bench-loop-delay at=(\d+) max_us=(\d+)(?: on_cpu_us=(\d+))?$/gm;
+const LOOP_DELAY_LINE = /^bench-loop-delay at=(\d+) max_us=(\d+)(?: on_cpu_us=(\d+) tick_us=(\d+))?$/gm;
 const LOOP_DELAY_WINDOW_MS = 100;
 
 async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
@@ -679,24 +681,47 @@ async function startServer(kind: Kind, dir: string): Promise<RunningServer> {
 /** What a probe line says: the longest event-loop delay, or the longest less the time spent waiting for a CPU. */
 type ProbeFigure = 'delay' | 'onCpu';
 
+/** Probe windows with a delay over the stall target, of all the windows counted. */
+interface ProbeCount {
+  over: number;
+  of: number;
+}
+const NO_PROBE_COUNT: ProbeCount = { over: 0, of: 0 };
+
 /**
- * The longest `figure` the probe saw in [from, to] (performance.now() times), NaN without
- * probe lines (redis-server). A probe line covers the 100 ms before it was printed:
- * `overlapping` counts every line that may include part of the window (for the snapshot),
- * otherwise only lines wholly inside it (for the load alone, which must not be credited with
- * a stall at the start of BGSAVE).
+ * What the probe saw of `figure` in [from, to] (performance.now() times), one value in ms per
+ * line, none without probe lines (redis-server). A probe line covers the 100 ms before it was
+ * printed: `overlapping` counts every line that may include part of the window (for the
+ * snapshot), otherwise only lines wholly inside it (for the load alone, which must not be
+ * credited with a stall at the start of BGSAVE).
  */
-function probed(output: string, figure: ProbeFigure, from: number, to: number, overlapping: boolean): number {
+function probeWindows(output: string, figure: ProbeFigure, from: number, to: number, overlapping: boolean): number[] {
   const first = performance.timeOrigin + from + (overlapping ? 0 : LOOP_DELAY_WINDOW_MS);
   const last = performance.timeOrigin + to + (overlapping ? LOOP_DELAY_WINDOW_MS : 0);
-  let max = NaN;
-  for (const [, at, delayUsec, onCpuUsec] of output.matchAll(LOOP_DELAY_LINE)) {
+  const windows: number[] = [];
+  for (const [, at, delayUsec, onCpuUsec, tickUsec] of output.matchAll(LOOP_DELAY_LINE)) {
     const when = Number(at);
-    const usec = figure === 'delay' ? delayUsec : onCpuUsec;
-    if (when < first || when > last || usec === undefined) continue;
-    max = Number.isNaN(max) ? Number(usec) / 1000 : Math.max(max, Number(usec) / 1000);
+    if (when < first || when > last) continue;
+    // The histogram can miss a stall at a window's edge that the tick sees (see the probe).
+    if (figure === 'delay') windows.push(Math.max(Number(delayUsec), Number(tickUsec ?? 0)) / 1000);
+    else if (onCpuUsec !== undefined) windows.push(Number(onCpuUsec) / 1000);
   }
-  return max;
+  return windows;
+}
+
+/** The longest `figure` the probe saw in the window (see probeWindows), NaN without probe lines. */
+function probed(output: string, figure: ProbeFigure, from: number, to: number, overlapping: boolean): number {
+  const windows = probeWindows(output, figure, from, to, overlapping);
+  return windows.length === 0 ? NaN : Math.max(...windows);
+}
+
+/**
+ * How many of the probe's 100 ms windows had a delay over the stall target, and of how many:
+ * one stall the machine gives now and then reads differently from one in every second.
+ */
+function probedOverTarget(output: string, from: number, to: number, overlapping: boolean): ProbeCount {
+  const windows = probeWindows(output, 'delay', from, to, overlapping);
+  return { over: windows.filter((delayMs) => delayMs > TARGET_STALL_MS).length, of: windows.length };
 }
 
 /** Restarts a server on its dump file; the time from spawn until PING answers PONG (not -LOADING). */
@@ -829,6 +854,7 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
             onCpuBeforeMs: NaN,
             onCpuDuringMs: NaN,
             onCpuAfterMs: NaN,
+            overTarget: [NO_PROBE_COUNT, NO_PROBE_COUNT, NO_PROBE_COUNT],
             peakParent: peakDuring.parent,
             peakTotal: peakDuring.total,
             pingBaselineMs: monitor.maxPing(baselineStart, bgsaveStart).latency,
@@ -855,6 +881,8 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
         // The INFO round trips above took longer than a probe window: its last line is out.
         [figures.loopDelayBeforeMs, figures.loopDelayDuringMs, figures.loopDelayAfterMs] = windows.map(([from, to], i) => probed(server.output(), 'delay', from, to, i === 1));
         [figures.onCpuBeforeMs, figures.onCpuDuringMs, figures.onCpuAfterMs] = windows.map(([from, to], i) => probed(server.output(), 'onCpu', from, to, i === 1));
+        const [before, during, after] = windows.map(([from, to], i) => probedOverTarget(server.output(), from, to, i === 1));
+        figures.overTarget = [before, during, after];
       } finally {
         control.close();
       }
@@ -883,6 +911,7 @@ const rps = (value: number): string => (Number.isFinite(value) ? value.toFixed(0
 const usecAsMs = (fields: Map<string, string>, name: string): string => (fields.has(name) ? ms(numberField(fields, name) / 1000) : 'n/a');
 const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
 const field = (fields: Map<string, string>, name: string): string => fields.get(name) ?? 'n/a';
+const overTarget = (figures: ServerFigures): string => figures.overTarget.map(({ over, of }) => (of === 0 ? 'n/a' : `${over} of ${of}`)).join(' / ');
 
 /** The load's rate without a snapshot: the windows before and after it, weighted by length. */
 function withoutRps(figures: ServerFigures): number {
@@ -904,6 +933,7 @@ function printOursAlone(ours: ServerFigures): void {
       ['max PING latency before / during / after', `${ms(ours.pingBaselineMs)} / ${ms(ours.pingDuringMs)} / ${ms(ours.pingAfterMs)}`],
       ['event-loop max delay before / during / after (probe)', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
       ['max delay less waits for a CPU before / during / after (probe)', `${ms(ours.onCpuBeforeMs)} / ${ms(ours.onCpuDuringMs)} / ${ms(ours.onCpuAfterMs)}`],
+      [`100 ms windows with a delay over ${TARGET_STALL_MS} ms before / during / after (probe)`, overTarget(ours)],
       ['  sent at, from BGSAVE', seconds(ours.pingDuringAtMs)],
       ['load ops/s without / during snapshot (server count)', `${rps(withoutRps(ours))} / ${rps(ours.duringRps)}`],
       ['load throughput during / without', ratio(ours.duringRps, withoutRps(ours))],
@@ -959,6 +989,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         ['max PING latency during snapshot', ms(redis.pingDuringMs), ms(ours.pingDuringMs)],
         ['server event-loop max delay before / during / after (probe)', 'n/a', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
         ['max delay less waits for a CPU before / during / after (probe)', 'n/a', `${ms(ours.onCpuBeforeMs)} / ${ms(ours.onCpuDuringMs)} / ${ms(ours.onCpuAfterMs)}`],
+        [`100 ms windows with a delay over ${TARGET_STALL_MS} ms before / during / after (probe)`, 'n/a', overTarget(ours)],
         ['  sent at, from BGSAVE', seconds(redis.pingDuringAtMs), seconds(ours.pingDuringAtMs)],
         ['PINGs answered during snapshot', String(redis.pings), String(ours.pings)],
         ["bench client's own max loop delay meanwhile", ms(redis.benchLoopDelayMs), ms(ours.benchLoopDelayMs)],
