@@ -106,6 +106,23 @@ const FOUND_BEFORE: readonly (readonly GeneratedCommand[])[] = [
     exact('ZREMRANGEBYLEX', 'z', '[b', '[d'),
     exact('ZRANGE', 'z', '0', '-1', 'WITHSCORES'),
   ],
+  // A value HINCRBYFLOAT makes too long for a listpack (401 digits) converts the hash; a long
+  // increment argument does not, and neither a long field nor a long HINCRBY result stays packed.
+  [
+    exact('HINCRBYFLOAT', 'h', 'f1', '1e400'),
+    exact('OBJECT', 'ENCODING', 'h'),
+    exact('HINCRBYFLOAT', 'g', 'f', `1.${'0'.repeat(80)}1`),
+    exact('OBJECT', 'ENCODING', 'g'),
+    exact('HINCRBY', 'i', 'f'.repeat(70), '1'),
+    exact('OBJECT', 'ENCODING', 'i'),
+    exact('CONFIG', 'SET', 'hash-max-listpack-value', '5'),
+    exact('HINCRBY', 'j', 'f', '1234567'),
+    exact('OBJECT', 'ENCODING', 'j'),
+    exact('HSET', 'k', 'a', '1'),
+    exact('HINCRBYFLOAT', 'k', 'a', '0.123456'),
+    exact('OBJECT', 'ENCODING', 'k'),
+    exact('CONFIG', 'SET', 'hash-max-listpack-value', '64'),
+  ],
 ];
 
 describe('differential test against redis-server 7.0', () => {

@@ -38,6 +38,16 @@ function convertForLongArguments(ctx: ExecContext, hash: HashValue, argv: string
   }
 }
 
+/**
+ * Converts a listpack hash about to hold a field or value too long for it. HINCRBY and
+ * HINCRBYFLOAT make their values (HINCRBYFLOAT 1e400 gives 401 digits): what counts is the value
+ * stored, not the increment's argument, as in Redis.
+ */
+function convertForLongEntry(ctx: ExecContext, hash: HashValue, field: string, value: string): void {
+  const limit = ctx.keyspace.limits.hashMaxListpackValue;
+  if (hash.isListpack && (field.length > limit || value.length > limit)) hash.convertToTable();
+}
+
 function convertIfLarge(ctx: ExecContext, hash: HashValue): void {
   if (hash.isListpack && hash.size > ctx.keyspace.limits.hashMaxListpackEntries) hash.convertToTable();
 }
@@ -164,7 +174,9 @@ function hincrby(ctx: ExecContext, argv: string[]): void {
   }
   const result = addInt64(value, increment);
   if (result === null) throw new RedisError('increment or decrement would overflow');
-  hash.set(field, int64ToString(result));
+  const text = int64ToString(result);
+  convertForLongEntry(ctx, hash, field, text);
+  hash.set(field, text);
   convertIfLarge(ctx, hash);
   ctx.db.modified(key);
   ctx.keyspace.dirty++;
@@ -184,6 +196,7 @@ function hincrbyfloat(ctx: ExecContext, argv: string[]): void {
   const sum = addLongDouble(value, increment);
   if (sum.infinite) throw new RedisError('increment would produce NaN or Infinity');
   const text = formatLongDouble(sum);
+  convertForLongEntry(ctx, hash, field, text);
   hash.set(field, text);
   convertIfLarge(ctx, hash);
   ctx.db.modified(key);
