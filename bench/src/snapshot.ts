@@ -709,19 +709,17 @@ function probeWindows(output: string, figure: ProbeFigure, from: number, to: num
   return windows;
 }
 
-/** The longest `figure` the probe saw in the window (see probeWindows), NaN without probe lines. */
-function probed(output: string, figure: ProbeFigure, from: number, to: number, overlapping: boolean): number {
-  const windows = probeWindows(output, figure, from, to, overlapping);
-  return windows.length === 0 ? NaN : Math.max(...windows);
+/** The longest of a window's probe values, NaN without probe lines. */
+function longest(values: readonly number[]): number {
+  return values.length === 0 ? NaN : Math.max(...values);
 }
 
 /**
  * How many of the probe's 100 ms windows had a delay over the stall target, and of how many:
  * one stall the machine gives now and then reads differently from one in every second.
  */
-function probedOverTarget(output: string, from: number, to: number, overlapping: boolean): ProbeCount {
-  const windows = probeWindows(output, 'delay', from, to, overlapping);
-  return { over: windows.filter((delayMs) => delayMs > TARGET_STALL_MS).length, of: windows.length };
+function overTargetCount(delaysMs: readonly number[]): ProbeCount {
+  return { over: delaysMs.filter((delayMs) => delayMs > TARGET_STALL_MS).length, of: delaysMs.length };
 }
 
 /** Restarts a server on its dump file; the time from spawn until PING answers PONG (not -LOADING). */
@@ -879,9 +877,10 @@ async function measure(kind: Kind, keys: number): Promise<ServerFigures> {
         if (figures.persistence.get('rdb_last_bgsave_status') !== 'ok') throw new Error(`${kind}: BGSAVE failed: ${server.output().slice(-2000)}`);
         figures.fileBytes = statSync(join(dir, 'dump.rdb')).size;
         // The INFO round trips above took longer than a probe window: its last line is out.
-        [figures.loopDelayBeforeMs, figures.loopDelayDuringMs, figures.loopDelayAfterMs] = windows.map(([from, to], i) => probed(server.output(), 'delay', from, to, i === 1));
-        [figures.onCpuBeforeMs, figures.onCpuDuringMs, figures.onCpuAfterMs] = windows.map(([from, to], i) => probed(server.output(), 'onCpu', from, to, i === 1));
-        const [before, during, after] = windows.map(([from, to], i) => probedOverTarget(server.output(), from, to, i === 1));
+        const delays = windows.map(([from, to], i) => probeWindows(server.output(), 'delay', from, to, i === 1));
+        [figures.loopDelayBeforeMs, figures.loopDelayDuringMs, figures.loopDelayAfterMs] = delays.map(longest);
+        [figures.onCpuBeforeMs, figures.onCpuDuringMs, figures.onCpuAfterMs] = windows.map(([from, to], i) => longest(probeWindows(server.output(), 'onCpu', from, to, i === 1)));
+        const [before, during, after] = delays.map(overTargetCount);
         figures.overTarget = [before, during, after];
       } finally {
         control.close();
@@ -911,7 +910,7 @@ const rps = (value: number): string => (Number.isFinite(value) ? value.toFixed(0
 const usecAsMs = (fields: Map<string, string>, name: string): string => (fields.has(name) ? ms(numberField(fields, name) / 1000) : 'n/a');
 const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
 const field = (fields: Map<string, string>, name: string): string => fields.get(name) ?? 'n/a';
-const overTarget = (figures: ServerFigures): string => figures.overTarget.map(({ over, of }) => (of === 0 ? 'n/a' : `${over} of ${of}`)).join(' / ');
+const windowsOverTarget = (figures: ServerFigures): string => figures.overTarget.map(({ over, of }) => (of === 0 ? 'n/a' : `${over} of ${of}`)).join(' / ');
 
 /** The load's rate without a snapshot: the windows before and after it, weighted by length. */
 function withoutRps(figures: ServerFigures): number {
@@ -933,7 +932,7 @@ function printOursAlone(ours: ServerFigures): void {
       ['max PING latency before / during / after', `${ms(ours.pingBaselineMs)} / ${ms(ours.pingDuringMs)} / ${ms(ours.pingAfterMs)}`],
       ['event-loop max delay before / during / after (probe)', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
       ['max delay less waits for a CPU before / during / after (probe)', `${ms(ours.onCpuBeforeMs)} / ${ms(ours.onCpuDuringMs)} / ${ms(ours.onCpuAfterMs)}`],
-      [`100 ms windows with a delay over ${TARGET_STALL_MS} ms before / during / after (probe)`, overTarget(ours)],
+      [`100 ms windows with a delay over ${TARGET_STALL_MS} ms before / during / after (probe)`, windowsOverTarget(ours)],
       ['  sent at, from BGSAVE', seconds(ours.pingDuringAtMs)],
       ['load ops/s without / during snapshot (server count)', `${rps(withoutRps(ours))} / ${rps(ours.duringRps)}`],
       ['load throughput during / without', ratio(ours.duringRps, withoutRps(ours))],
@@ -989,7 +988,7 @@ export async function snapshot(options: { keys: number }): Promise<boolean> {
         ['max PING latency during snapshot', ms(redis.pingDuringMs), ms(ours.pingDuringMs)],
         ['server event-loop max delay before / during / after (probe)', 'n/a', `${ms(ours.loopDelayBeforeMs)} / ${ms(ours.loopDelayDuringMs)} / ${ms(ours.loopDelayAfterMs)}`],
         ['max delay less waits for a CPU before / during / after (probe)', 'n/a', `${ms(ours.onCpuBeforeMs)} / ${ms(ours.onCpuDuringMs)} / ${ms(ours.onCpuAfterMs)}`],
-        [`100 ms windows with a delay over ${TARGET_STALL_MS} ms before / during / after (probe)`, 'n/a', overTarget(ours)],
+        [`100 ms windows with a delay over ${TARGET_STALL_MS} ms before / during / after (probe)`, 'n/a', windowsOverTarget(ours)],
         ['  sent at, from BGSAVE', seconds(redis.pingDuringAtMs), seconds(ours.pingDuringAtMs)],
         ['PINGs answered during snapshot', String(redis.pings), String(ours.pings)],
         ["bench client's own max loop delay meanwhile", ms(redis.benchLoopDelayMs), ms(ours.benchLoopDelayMs)],
